@@ -1,0 +1,119 @@
+//! Codec throughput over the benchmark corpus (tests/bench-corpus, from gen_corpus.py).
+//!
+//! For each message it measures, in the same run: bare quick-xml tokenisation of the same
+//! borrowed bytes (`Reader::read_event` until EOF: the floor any quick-xml based decoder
+//! stands on), femtocwmp's full typed decode, and its encode; then prints MB/s and the ratios
+//! decode/tokenise. Run with `make bench` (or `cargo bench -p femtocwmp --bench codec`).
+//! Timing is a figure to read, never a pass/fail test.
+
+use std::hint::black_box;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use quick_xml::events::Event;
+use quick_xml::Reader;
+
+/// Runs `f` repeatedly for about `budget`, in 5 rounds, and returns the best per-call time.
+fn time<F: FnMut()>(mut f: F, budget: Duration) -> Duration {
+    // warm up and size the rounds
+    let start = Instant::now();
+    let mut calls = 0u64;
+    while start.elapsed() < budget / 10 {
+        f();
+        calls += 1;
+    }
+    let per_round = (calls * 2).max(1);
+    let mut best = Duration::MAX;
+    for _ in 0..5 {
+        let t = Instant::now();
+        for _ in 0..per_round {
+            f();
+        }
+        best = best.min(t.elapsed() / per_round as u32);
+    }
+    best
+}
+
+fn tokenise(bytes: &[u8]) -> usize {
+    let mut r = Reader::from_reader(bytes);
+    let mut n = 0;
+    loop {
+        match r.read_event() {
+            Ok(Event::Eof) => return n,
+            Ok(e) => {
+                black_box(&e);
+                n += 1
+            }
+            Err(e) => panic!("tokenise: {e}"),
+        }
+    }
+}
+
+fn mbps(bytes: usize, t: Duration) -> f64 {
+    bytes as f64 / t.as_secs_f64() / 1e6
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let budget = Duration::from_millis(if quick { 200 } else { 1500 });
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/bench-corpus");
+    let files = [
+        "a_inform_boot.xml",
+        "b_gpv_response_2000.xml",
+        "c_spv_request_100.xml",
+        "d_download.xml",
+        "e_transfer_complete.xml",
+        "f_fault_spv.xml",
+    ];
+    println!(
+        "{:<26} {:>9} {:>10} {:>10} {:>7} {:>10} {:>7}",
+        "message", "bytes", "tokenise", "decode", "dec/tok", "encode", "enc/tok"
+    );
+    println!(
+        "{:<26} {:>9} {:>10} {:>10} {:>7} {:>10} {:>7}",
+        "", "", "MB/s", "MB/s", "", "MB/s", ""
+    );
+    for f in files {
+        let bytes = std::fs::read(dir.join(f)).expect("bench corpus (make bench-corpus)");
+        let env = femtocwmp::decode(&bytes).expect("bench corpus decodes");
+        let encoded = femtocwmp::encode(&env);
+        let t_tok = time(
+            || {
+                black_box(tokenise(black_box(&bytes)));
+            },
+            budget,
+        );
+        let t_dec = time(
+            || {
+                black_box(femtocwmp::decode(black_box(&bytes)).unwrap());
+            },
+            budget,
+        );
+        let mut buf = Vec::with_capacity(encoded.len() * 2);
+        let t_enc = time(
+            || {
+                buf.clear();
+                femtocwmp::encode_into(black_box(&env), &mut buf);
+                black_box(&buf);
+            },
+            budget,
+        );
+        let (tok, dec, enc) = (
+            mbps(bytes.len(), t_tok),
+            mbps(bytes.len(), t_dec),
+            mbps(encoded.len(), t_enc),
+        );
+        println!(
+            "{:<26} {:>9} {:>10.0} {:>10.0} {:>6.2}x {:>10.0} {:>6.2}x",
+            f,
+            bytes.len(),
+            tok,
+            dec,
+            dec / tok,
+            enc,
+            enc / tok
+        );
+    }
+    println!("dec/tok: full typed decode vs bare quick-xml tokenisation of the same bytes (target >= 0.60x on b_gpv_response_2000)");
+    println!("encode target: >= 800 MB/s");
+}
