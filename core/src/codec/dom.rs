@@ -36,6 +36,9 @@ pub(crate) struct Node<'a> {
 /// The parsed tree of one document.
 pub(crate) struct Dom<'a> {
     pub nodes: Vec<Node<'a>>,
+    /// The whole input, when it is valid UTF-8: validated once, so that borrowed texts are
+    /// sliced from it instead of being validated one by one.
+    whole: Option<(&'a [u8], &'a str)>,
 }
 
 impl<'a> Dom<'a> {
@@ -66,7 +69,16 @@ impl<'a> Dom<'a> {
                 }
                 Event::Text(text) => {
                     if let Some(&top) = stack.last() {
-                        append_text(&mut nodes[top as usize], text.into_inner(), limits, offset)?;
+                        // Only leaves keep text: the whitespace between child elements is
+                        // layout, and dropping it here avoids copying it around.
+                        if nodes[top as usize].child_count == 0 {
+                            append_text(
+                                &mut nodes[top as usize],
+                                text.into_inner(),
+                                limits,
+                                offset,
+                            )?;
+                        }
                     } else if text.iter().any(|b| !b.is_ascii_whitespace()) {
                         return Err(DecodeError::Xml {
                             offset,
@@ -112,7 +124,22 @@ impl<'a> Dom<'a> {
                 }
             }
         }
-        Ok(Dom { nodes })
+        let whole = std::str::from_utf8(input).ok().map(|s| (input, s));
+        Ok(Dom { nodes, whole })
+    }
+
+    /// `bytes` as UTF-8, if valid. Bytes borrowed from an input already validated as a whole
+    /// are sliced from it without a second validation.
+    pub fn utf8<'s>(&'s self, bytes: &'s [u8]) -> Option<&'s str> {
+        if let Some((input, text)) = self.whole {
+            let start = (bytes.as_ptr() as usize).wrapping_sub(input.as_ptr() as usize);
+            if start <= input.len() && bytes.len() <= input.len() - start {
+                if let Some(s) = text.get(start..start + bytes.len()) {
+                    return Some(s);
+                }
+            }
+        }
+        std::str::from_utf8(bytes).ok()
     }
 
     /// The root element.
@@ -138,15 +165,18 @@ impl<'a> Dom<'a> {
         self.children(id).find(|&c| self.local_name(c) == name)
     }
 
-    /// The value of the first attribute whose local name is `name` (any prefix).
-    pub fn attr(&self, id: NodeId, name: &[u8]) -> Option<Cow<'_, [u8]>> {
-        self.nodes[id as usize]
-            .start
-            .attributes()
-            .with_checks(false)
-            .flatten()
-            .find(|a| local(a.key.0) == name)
-            .map(|a| a.value)
+    /// The raw value of the first attribute whose local name is `name` (any prefix).
+    /// Values are not unescaped: the attributes CWMP reads (`xsi:type`, `arrayType`,
+    /// `xmlns:*`) never need it.
+    pub fn attr(&self, id: NodeId, name: &[u8]) -> Option<&[u8]> {
+        attributes(&self.nodes[id as usize].start)
+            .find(|(k, _)| local(k) == name)
+            .map(|(_, v)| v)
+    }
+
+    /// Every attribute of a node as raw (key, value) pairs.
+    pub fn attrs(&self, id: NodeId) -> impl Iterator<Item = (&[u8], &[u8])> {
+        attributes(&self.nodes[id as usize].start)
     }
 
     /// Byte offset of a node's start tag in the input.
@@ -183,6 +213,50 @@ impl Iterator for Children<'_, '_> {
         self.next = self.dom.nodes[id as usize].next_sibling;
         Some(id)
     }
+}
+
+/// Scans the attributes of a start tag (`name k="v" k2='v2'`), tolerating junk: anything
+/// that is not `key = quoted value` is skipped.
+fn attributes<'t>(tag: &'t BytesStart<'_>) -> impl Iterator<Item = (&'t [u8], &'t [u8])> {
+    let raw: &'t [u8] = tag;
+    let mut i = tag.name().0.len();
+    std::iter::from_fn(move || loop {
+        while i < raw.len() && raw[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= raw.len() {
+            return None;
+        }
+        let key_start = i;
+        while i < raw.len() && raw[i] != b'=' && !raw[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let key = &raw[key_start..i];
+        while i < raw.len() && raw[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if i >= raw.len() || raw[i] != b'=' {
+            continue;
+        }
+        i += 1;
+        while i < raw.len() && raw[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let Some(&quote) = raw.get(i) else {
+            return None;
+        };
+        if quote != b'"' && quote != b'\'' {
+            continue;
+        }
+        i += 1;
+        let value_start = i;
+        while i < raw.len() && raw[i] != quote {
+            i += 1;
+        }
+        let value = &raw[value_start..i.min(raw.len())];
+        i += 1;
+        return Some((key, value));
+    })
 }
 
 /// The part of a qualified name after the colon.
@@ -242,6 +316,9 @@ fn add_node<'a>(
     if parent != NONE {
         let p = &mut nodes[parent as usize];
         p.child_count += 1;
+        if p.child_count == 1 {
+            p.text = Cow::Borrowed(&[]);
+        }
         if p.child_count as usize > limits.max_array_len {
             return Err(DecodeError::LimitExceeded {
                 limit: "max_array_len",

@@ -696,15 +696,9 @@ fn find_namespace(
         }
     }
     for id in candidates {
-        for a in dom.nodes[id as usize]
-            .start
-            .attributes()
-            .with_checks(false)
-            .flatten()
-        {
-            let key = a.key.0;
+        for (key, value) in dom.attrs(id) {
             if key == b"xmlns" || key.starts_with(b"xmlns:") {
-                if let Some(ns) = std::str::from_utf8(&a.value)
+                if let Some(ns) = std::str::from_utf8(value)
                     .ok()
                     .and_then(Namespace::from_uri)
                 {

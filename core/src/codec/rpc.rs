@@ -127,8 +127,14 @@ impl Xml for ParameterValueStruct {
         };
         let text = cx.text(value_node);
         let declared = match dom.attr(value_node, b"type") {
+            // the common spellings, straight from the bytes
+            Some(b"xsd:string") => XsdType::String,
+            Some(b"xsd:unsignedInt") => XsdType::UnsignedInt,
+            Some(b"xsd:int") => XsdType::Int,
+            Some(b"xsd:boolean") => XsdType::Boolean,
+            Some(b"xsd:dateTime") => XsdType::DateTime,
             Some(t) => {
-                let t = String::from_utf8_lossy(&t);
+                let t = String::from_utf8_lossy(t);
                 match XsdType::from_type_name(&t) {
                     Some(x) => x,
                     None => {
@@ -291,7 +297,7 @@ fn read_events(cx: &mut Ctx<'_, '_>, inform: NodeId) -> Result<Vec<EventStruct>,
         }
     }
     if let Some(at) = dom.attr(arr, b"arrayType") {
-        let at = String::from_utf8_lossy(&at).into_owned();
+        let at = String::from_utf8_lossy(at).into_owned();
         if !at.contains(&format!("[{}]", events.len())) {
             cx.warn(
                 arr,

@@ -80,6 +80,15 @@ impl XsdType {
     /// Matching is case-insensitive because devices write `xsd:unsignedint`.
     pub fn from_type_name(name: &str) -> Option<XsdType> {
         let local = name.rsplit(':').next().unwrap_or(name).trim();
+        // the spellings the schemas use, without allocating
+        match local {
+            "string" => return Some(XsdType::String),
+            "unsignedInt" => return Some(XsdType::UnsignedInt),
+            "int" => return Some(XsdType::Int),
+            "boolean" => return Some(XsdType::Boolean),
+            "dateTime" => return Some(XsdType::DateTime),
+            _ => {}
+        }
         Some(match local.to_ascii_lowercase().as_str() {
             "string" | "anysimpletype" => XsdType::String,
             "int" | "integer" | "short" | "byte" => XsdType::Int,

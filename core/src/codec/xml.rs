@@ -44,9 +44,9 @@ impl<'d, 'a> Ctx<'d, 'a> {
     /// The element's text as a string; bytes that are not UTF-8 are replaced (with a warning).
     pub fn text(&mut self, node: NodeId) -> String {
         let raw: &[u8] = &self.dom.nodes[node as usize].text;
-        match std::str::from_utf8(raw) {
-            Ok(s) => s.to_owned(),
-            Err(_) => {
+        match self.dom.utf8(raw) {
+            Some(s) => s.to_owned(),
+            None => {
                 let s = String::from_utf8_lossy(raw).into_owned();
                 self.warn(
                     node,
@@ -60,9 +60,16 @@ impl<'d, 'a> Ctx<'d, 'a> {
     /// The element's text, trimmed, borrowed when possible.
     pub fn trimmed(&mut self, node: NodeId) -> Cow<'d, str> {
         let raw: &'d [u8] = &self.dom.nodes[node as usize].text;
-        match std::str::from_utf8(raw) {
-            Ok(s) => Cow::Borrowed(s.trim()),
-            Err(_) => {
+        match self.dom.utf8(raw) {
+            Some(s) => {
+                let padded = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_whitespace());
+                if padded(raw.first()) || padded(raw.last()) {
+                    Cow::Borrowed(s.trim())
+                } else {
+                    Cow::Borrowed(s)
+                }
+            }
+            None => {
                 self.warn(
                     node,
                     "text is not valid UTF-8; invalid bytes replaced by U+FFFD",
@@ -316,7 +323,7 @@ pub(crate) fn array<T: Xml>(
     }
     match dom.attr(arr, b"arrayType") {
         Some(at) => {
-            if let Some(claimed) = array_count(&at) {
+            if let Some(claimed) = array_count(at) {
                 if claimed != out.len() {
                     cx.warn(
                         arr,
