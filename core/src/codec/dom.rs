@@ -242,9 +242,7 @@ fn attributes<'t>(tag: &'t BytesStart<'_>) -> impl Iterator<Item = (&'t [u8], &'
         while i < raw.len() && raw[i].is_ascii_whitespace() {
             i += 1;
         }
-        let Some(&quote) = raw.get(i) else {
-            return None;
-        };
+        let &quote = raw.get(i)?;
         if quote != b'"' && quote != b'\'' {
             continue;
         }

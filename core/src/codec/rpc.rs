@@ -562,7 +562,7 @@ impl Xml for OperationStruct {
         let t = cx
             .dom
             .attr(node, b"type")
-            .map(|t| String::from_utf8_lossy(&t).into_owned());
+            .map(|t| String::from_utf8_lossy(t).into_owned());
         let local = t.as_deref().map(|t| t.rsplit(':').next().unwrap_or(t));
         Ok(match local {
             Some("InstallOpStruct") => OperationStruct::Install(InstallOpStruct::read(cx, node)?),
