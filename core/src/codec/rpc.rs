@@ -296,17 +296,19 @@ fn read_events(cx: &mut Ctx<'_, '_>, inform: NodeId) -> Result<Vec<EventStruct>,
             });
         }
     }
-    if let Some(at) = dom.attr(arr, b"arrayType") {
-        let at = String::from_utf8_lossy(at).into_owned();
-        if !at.contains(&format!("[{}]", events.len())) {
-            cx.warn(
-                arr,
-                format!(
+    match dom.attr(arr, b"arrayType") {
+        Some(at) => {
+            let at = String::from_utf8_lossy(at).into_owned();
+            if !at.contains(&format!("[{}]", events.len())) {
+                let msg = format!(
                     "arrayType {at:?} does not match the {} events found",
                     events.len()
-                ),
-            );
+                );
+                cx.warn(arr, msg);
+            }
         }
+        None if !events.is_empty() => cx.warn(arr, "array without soapenc:arrayType"),
+        None => {}
     }
     Ok(events)
 }

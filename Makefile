@@ -1,0 +1,102 @@
+# femtocwmp — the two commands a new user needs:
+#   make demo    the main job
+#   make test    every test: Rust, Python, C, header freshness, schema validation, README
+# Everything else it needs is installed into project-local places, at pinned versions:
+# .venv (maturin, pytest, lxml, ruff) and cargo's bin (cbindgen).
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+CARGO ?= cargo
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+CBINDGEN_VERSION := 0.29.4
+CBINDGEN := $(HOME)/.cargo/bin/cbindgen
+OUT := tests/out
+CFLAGS_TEST := -Wall -Wextra -Werror -std=c99 -Iinclude
+CLIBS := -lpthread -ldl -lm
+PY_PINS := maturin==1.16.0 pytest==9.2.0 lxml==6.1.3 ruff==0.17.5
+
+.PHONY: demo test bench fuzz header c-lib python-ext \
+	test-rust test-python test-c test-header test-schema test-readme lint-python tools venv
+
+demo:
+	$(CARGO) run -q --release -p femtocwmp-cli -- demo
+
+test: test-rust test-header test-schema test-python test-c test-readme
+	@echo "make test: all suites passed"
+
+# ---------------------------------------------------------------- set-up (idempotent)
+$(VENV)/.pins: Makefile
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q $(PY_PINS)
+	@touch $@
+venv: $(VENV)/.pins
+
+tools:
+	@if [ "$$($(CBINDGEN) --version 2>/dev/null)" != "cbindgen $(CBINDGEN_VERSION)" ]; then \
+		$(CARGO) install -q cbindgen --version $(CBINDGEN_VERSION) --locked; fi
+
+# ---------------------------------------------------------------- suites
+test-rust:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy -q --workspace --all-targets -- -D warnings
+	$(CARGO) test -q --workspace
+
+test-header: tools
+	$(CBINDGEN) --quiet --config bindings-c/cbindgen.toml --crate femtocwmp-c \
+		--output include/femtocwmp.h --verify bindings-c
+	@echo "include/femtocwmp.h is fresh"
+
+header: tools
+	$(CBINDGEN) --quiet --config bindings-c/cbindgen.toml --crate femtocwmp-c \
+		--output include/femtocwmp.h bindings-c
+
+# Every sample envelope of every message type and version, validated by libxml2 (lxml)
+# against the BBF schemas; plus negative fixtures that must fail, so a validator that
+# silently skips cannot pass.
+test-schema: venv
+	rm -rf $(OUT)/samples
+	$(CARGO) run -q -p femtocwmp --example emit_samples -- $(OUT)/samples
+	$(PY) tools/validate_xsd.py $(OUT)/samples tests/xsd/examples
+	$(PY) tools/validate_xsd.py --expect-fail tests/schema-negative
+
+python-ext: venv
+	cd bindings-python && ../$(VENV)/bin/maturin develop -q --release
+
+test-python: venv python-ext lint-python
+	$(PY) -m pytest -q tests/python
+
+lint-python: venv
+	$(VENV)/bin/ruff check bindings-python/python tests/python tools
+	$(VENV)/bin/ruff format --check bindings-python/python tests/python tools
+
+c-lib:
+	$(CARGO) build -q --release -p femtocwmp-c
+
+test-c: c-lib
+	mkdir -p $(OUT)
+	gcc $(CFLAGS_TEST) tests/c/test_codec.c target/release/libfemtocwmp.a $(CLIBS) -o $(OUT)/test_codec
+	$(OUT)/test_codec tests/corpus/*.xml
+	gcc $(CFLAGS_TEST) -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+		tests/c/test_codec.c target/release/libfemtocwmp.a $(CLIBS) -o $(OUT)/test_codec_asan
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 $(OUT)/test_codec_asan tests/corpus/*.xml
+	@if command -v valgrind >/dev/null; then \
+		valgrind -q --error-exitcode=1 --leak-check=full $(OUT)/test_codec tests/corpus/*.xml; \
+	else echo "valgrind not installed: skipped the valgrind run"; fi
+
+# The README's Rust examples run as doctests (core/src/lib.rs includes README.md); its
+# Python and C examples are extracted and run here.
+test-readme: venv python-ext c-lib
+	$(PY) tools/readme_examples.py --python | $(PY) -
+	mkdir -p $(OUT)
+	$(PY) tools/readme_examples.py --c > $(OUT)/readme_example.c
+	gcc $(CFLAGS_TEST) $(OUT)/readme_example.c target/release/libfemtocwmp.a $(CLIBS) -o $(OUT)/readme_example
+	$(OUT)/readme_example
+
+# ---------------------------------------------------------------- speed and fuzzing
+bench:
+	$(CARGO) bench -q -p femtocwmp --bench codec
+
+fuzz:
+	cd fuzz && $(CARGO) +nightly fuzz run decode -- -max_total_time=60

@@ -1,0 +1,19 @@
+//! The C ABI of femtocwmp. Conventions (after rustls-ffi, see README "C users"):
+//!
+//! - Every fallible function returns a `femtocwmp_result`; 0 is success. Codes are grouped:
+//!   1xxx caller misuse, 2xxx decode errors (the peer sent something unreadable).
+//! - Inputs are `const` pointers with a length; outputs go to caller-owned buffers with
+//!   their capacity. A too-small buffer gives `FEMTOCWMP_RESULT_INSUFFICIENT_SIZE` and the
+//!   size needed in `*out_len` (the one out-parameter written on failure); every other
+//!   out-parameter is written only on success.
+//! - `femtocwmp_result_message` names every code; `femtocwmp_last_error` gives the detail of
+//!   the last failure on the calling thread.
+//! - No panic crosses the boundary: each function catches them and returns
+//!   `FEMTOCWMP_RESULT_PANIC`.
+#![allow(non_camel_case_types)]
+
+mod codec;
+mod error;
+
+pub use codec::*;
+pub use error::*;

@@ -1,0 +1,108 @@
+//! Python bindings: `femtocwmp._femtocwmp`. They translate between Python and the core and
+//! decide nothing; the public Python API is the `femtocwmp` package around this module.
+
+use pyo3::exceptions::PyValueError;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+pyo3::import_exception!(femtocwmp.exceptions, DecodeError);
+
+/// Decodes a CWMP message to its JSON form as Python objects (dicts, lists, str, int,
+/// bool). The GIL is released while the XML is parsed.
+#[pyfunction]
+#[pyo3(signature = (data, *, max_total_bytes=None, max_depth=None, max_elements=None, max_string_len=None, max_array_len=None))]
+fn decode<'py>(
+    py: Python<'py>,
+    data: &[u8],
+    max_total_bytes: Option<usize>,
+    max_depth: Option<usize>,
+    max_elements: Option<usize>,
+    max_string_len: Option<usize>,
+    max_array_len: Option<usize>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let mut limits = femtocwmp::DecodeLimits::default();
+    if let Some(n) = max_total_bytes {
+        limits = limits.with_max_total_bytes(n);
+    }
+    if let Some(n) = max_depth {
+        limits = limits.with_max_depth(n);
+    }
+    if let Some(n) = max_elements {
+        limits = limits.with_max_elements(n);
+    }
+    if let Some(n) = max_string_len {
+        limits = limits.with_max_string_len(n);
+    }
+    if let Some(n) = max_array_len {
+        limits = limits.with_max_array_len(n);
+    }
+    let env = py
+        .detach(|| femtocwmp::decode_with(data, &limits))
+        .map_err(|e| DecodeError::new_err(e.to_string()))?;
+    pythonize::pythonize(py, &env).map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+/// Encodes an envelope given in its JSON form (a dict) to XML bytes.
+#[pyfunction]
+fn encode<'py>(py: Python<'py>, envelope: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
+    let env: femtocwmp::Envelope = pythonize::depythonize(envelope)
+        .map_err(|e| PyValueError::new_err(format!("not a CWMP envelope: {e}")))?;
+    let bytes = py.detach(|| femtocwmp::encode(&env));
+    Ok(PyBytes::new(py, &bytes))
+}
+
+/// The schema violations of an envelope in its JSON form, as `(path, message)` pairs.
+#[pyfunction]
+fn check<'py>(envelope: &Bound<'py, PyAny>) -> PyResult<Vec<(String, String)>> {
+    let env: femtocwmp::Envelope = pythonize::depythonize(envelope)
+        .map_err(|e| PyValueError::new_err(format!("not a CWMP envelope: {e}")))?;
+    Ok(femtocwmp::check(&env)
+        .into_iter()
+        .map(|v| (v.path, v.message))
+        .collect())
+}
+
+/// Every CWMP method and response name the core knows.
+#[pyfunction]
+fn method_names() -> Vec<&'static str> {
+    femtocwmp::Body::METHOD_NAMES.to_vec()
+}
+
+/// Every named fault code as `(number, description)`.
+#[pyfunction]
+fn fault_codes() -> Vec<(u32, &'static str)> {
+    femtocwmp::FaultCode::KNOWN
+        .iter()
+        .map(|c| (c.code(), c.description()))
+        .collect()
+}
+
+/// Every named event code (wire strings).
+#[pyfunction]
+fn event_codes() -> Vec<&'static str> {
+    femtocwmp::EventCode::KNOWN
+        .iter()
+        .map(|e| e.as_str())
+        .collect()
+}
+
+/// The sample envelopes of the core (one of every message in every version), JSON form.
+#[pyfunction]
+fn sample_envelopes<'py>(py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+    pythonize::pythonize(py, &femtocwmp::samples::all_envelopes())
+        .map_err(|e| PyValueError::new_err(e.to_string()))
+}
+
+/// The extension module.
+#[pymodule]
+fn _femtocwmp(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_function(wrap_pyfunction!(decode, m)?)?;
+    m.add_function(wrap_pyfunction!(encode, m)?)?;
+    m.add_function(wrap_pyfunction!(check, m)?)?;
+    m.add_function(wrap_pyfunction!(method_names, m)?)?;
+    m.add_function(wrap_pyfunction!(fault_codes, m)?)?;
+    m.add_function(wrap_pyfunction!(event_codes, m)?)?;
+    m.add_function(wrap_pyfunction!(sample_envelopes, m)?)?;
+    Ok(())
+}
