@@ -573,11 +573,29 @@ impl Xml for OperationStruct {
                 OperationStruct::Uninstall(UninstallOpStruct::read(cx, node)?)
             }
             other => {
-                return Err(cx.invalid(
+                // No (or an unknown) xsi:type: tell the operation by its arguments.
+                let dom = cx.dom;
+                let has = |n: &[u8]| dom.child(node, n).is_some();
+                let guess = if has(b"URL") && !has(b"Version") {
+                    OperationStruct::Install(InstallOpStruct::read(cx, node)?)
+                } else if has(b"UUID") && !has(b"URL") && !has(b"Username") {
+                    OperationStruct::Uninstall(UninstallOpStruct::read(cx, node)?)
+                } else {
+                    OperationStruct::Update(UpdateOpStruct::read(cx, node)?)
+                };
+                let kind = match &guess {
+                    OperationStruct::Install(_) => "InstallOpStruct",
+                    OperationStruct::Update(_) => "UpdateOpStruct",
+                    OperationStruct::Uninstall(_) => "UninstallOpStruct",
+                };
+                cx.warn(
                     node,
-                    "xsi:type InstallOpStruct, UpdateOpStruct or UninstallOpStruct",
-                    other.unwrap_or(""),
-                ))
+                    format!(
+                        "operation xsi:type {:?}; read as {kind} from its arguments",
+                        other.unwrap_or("")
+                    ),
+                );
+                guess
             }
         })
     }

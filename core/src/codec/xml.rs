@@ -171,8 +171,9 @@ impl Xml for bool {
             }
         }
     }
+    /// `1`/`0`: both are `xsd:boolean`, and the digits are what every CPE stack reads.
     fn write(&self, w: &mut Writer<'_>, tag: &str) {
-        w.element(tag, if *self { "true" } else { "false" });
+        w.element(tag, if *self { "1" } else { "0" });
     }
 }
 
