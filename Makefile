@@ -98,5 +98,9 @@ test-readme: venv python-ext c-lib
 bench:
 	$(CARGO) bench -q -p femtocwmp --bench codec
 
+# cargo-fuzz needs nightly features; RUSTC_BOOTSTRAP lets the stable toolchain provide them.
+FUZZ_SECONDS ?= 60
 fuzz:
-	cd fuzz && $(CARGO) +nightly fuzz run decode -- -max_total_time=60
+	@command -v cargo-fuzz >/dev/null || $(CARGO) install -q cargo-fuzz --version 0.13.2 --locked
+	cd fuzz && RUSTC_BOOTSTRAP=1 $(CARGO) fuzz run decode --target-dir ../target/fuzz \
+		-- -max_total_time=$(FUZZ_SECONDS)
