@@ -1,0 +1,341 @@
+//! HTTP Digest (RFC 7616, MD5 and SHA-256, qop "auth") and Basic (RFC 7617) authentication,
+//! both sides, without I/O. TR-069 3.4.4: the CPE authenticates to the ACS with Basic (over
+//! TLS only) or Digest; the ACS authenticates Connection Requests with Digest.
+
+use md5::Md5;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+
+/// The digest hash function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+pub enum DigestAlgorithm {
+    /// `MD5` (the RFC 2617 default, what most CPEs speak).
+    #[default]
+    Md5,
+    /// `SHA-256` (RFC 7616).
+    Sha256,
+}
+
+impl DigestAlgorithm {
+    fn name(self) -> &'static str {
+        match self {
+            DigestAlgorithm::Md5 => "MD5",
+            DigestAlgorithm::Sha256 => "SHA-256",
+        }
+    }
+
+    fn parse(s: &str) -> Option<DigestAlgorithm> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "MD5" | "" => Some(DigestAlgorithm::Md5),
+            "SHA-256" => Some(DigestAlgorithm::Sha256),
+            _ => None,
+        }
+    }
+
+    fn hash(self, data: &str) -> String {
+        let bytes: Vec<u8> = match self {
+            DigestAlgorithm::Md5 => Md5::digest(data.as_bytes()).to_vec(),
+            DigestAlgorithm::Sha256 => Sha256::digest(data.as_bytes()).to_vec(),
+        };
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}
+
+/// One `Digest` challenge of a `WWW-Authenticate` header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Challenge {
+    pub realm: String,
+    pub nonce: String,
+    pub opaque: Option<String>,
+    pub algorithm: DigestAlgorithm,
+    pub qop_auth: bool,
+    pub stale: bool,
+}
+
+/// Splits `k=v, k2="v 2"` into pairs (quoted values unquoted).
+fn params(s: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = s.trim();
+    while !rest.is_empty() {
+        let Some(eq) = rest.find('=') else { break };
+        let key = rest[..eq]
+            .trim()
+            .trim_start_matches(',')
+            .trim()
+            .to_ascii_lowercase();
+        rest = rest[eq + 1..].trim_start();
+        let value;
+        if let Some(q) = rest.strip_prefix('"') {
+            let end = q.find('"').unwrap_or(q.len());
+            value = q[..end].to_owned();
+            rest = q.get(end + 1..).unwrap_or("");
+        } else {
+            let end = rest.find(',').unwrap_or(rest.len());
+            value = rest[..end].trim().to_owned();
+            rest = &rest[end..];
+        }
+        rest = rest.trim_start().trim_start_matches(',').trim_start();
+        out.push((key, value));
+    }
+    out
+}
+
+fn get<'a>(p: &'a [(String, String)], k: &str) -> Option<&'a str> {
+    p.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str())
+}
+
+/// The Digest challenges in `WWW-Authenticate` values, strongest first.
+pub(crate) fn parse_challenges<'a>(values: impl Iterator<Item = &'a str>) -> Vec<Challenge> {
+    let mut out = Vec::new();
+    for v in values {
+        // several challenges may share one header: split before each scheme name
+        for part in v.split("Digest ").skip(1) {
+            let p = params(part);
+            let Some(algorithm) = DigestAlgorithm::parse(get(&p, "algorithm").unwrap_or("")) else {
+                continue;
+            };
+            let (Some(realm), Some(nonce)) = (get(&p, "realm"), get(&p, "nonce")) else {
+                continue;
+            };
+            out.push(Challenge {
+                realm: realm.to_owned(),
+                nonce: nonce.to_owned(),
+                opaque: get(&p, "opaque").map(str::to_owned),
+                algorithm,
+                qop_auth: get(&p, "qop").is_some_and(|q| q.split(',').any(|x| x.trim() == "auth")),
+                stale: get(&p, "stale").is_some_and(|s| s.eq_ignore_ascii_case("true")),
+            });
+        }
+    }
+    out.sort_by_key(|c| c.algorithm != DigestAlgorithm::Sha256);
+    out
+}
+
+/// Whether a `WWW-Authenticate` value offers Basic.
+pub(crate) fn offers_basic(value: &str) -> bool {
+    value.trim_start().to_ascii_lowercase().starts_with("basic")
+}
+
+/// The `Authorization` value answering `c` for a request `method uri`.
+pub(crate) fn authorization(
+    c: &Challenge,
+    username: &str,
+    password: &str,
+    method: &str,
+    uri: &str,
+    cnonce: &str,
+    nc: u32,
+) -> String {
+    let ha1 = c
+        .algorithm
+        .hash(&format!("{username}:{}:{password}", c.realm));
+    let ha2 = c.algorithm.hash(&format!("{method}:{uri}"));
+    let nc = format!("{nc:08x}");
+    let mut h = format!(
+        "Digest username=\"{username}\", realm=\"{}\", nonce=\"{}\", uri=\"{uri}\", algorithm={}",
+        c.realm,
+        c.nonce,
+        c.algorithm.name()
+    );
+    let response = if c.qop_auth {
+        h.push_str(&format!(", qop=auth, nc={nc}, cnonce=\"{cnonce}\""));
+        c.algorithm
+            .hash(&format!("{ha1}:{}:{nc}:{cnonce}:auth:{ha2}", c.nonce))
+    } else {
+        c.algorithm.hash(&format!("{ha1}:{}:{ha2}", c.nonce))
+    };
+    h.push_str(&format!(", response=\"{response}\""));
+    if let Some(o) = &c.opaque {
+        h.push_str(&format!(", opaque=\"{o}\""));
+    }
+    h
+}
+
+/// A `WWW-Authenticate` value challenging with `nonce`.
+pub(crate) fn challenge_header(
+    realm: &str,
+    nonce: &str,
+    algorithm: DigestAlgorithm,
+    stale: bool,
+) -> String {
+    let mut h = format!(
+        "Digest realm=\"{realm}\", qop=\"auth\", nonce=\"{nonce}\", algorithm={}",
+        algorithm.name()
+    );
+    if stale {
+        h.push_str(", stale=true");
+    }
+    h
+}
+
+/// The fields of a Digest `Authorization` header, as the server reads them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Credentials {
+    pub username: String,
+    pub nonce: String,
+    pub nc: u32,
+    params: Vec<(String, String)>,
+}
+
+/// Reads a Digest `Authorization` value.
+pub(crate) fn parse_authorization(value: &str) -> Option<Credentials> {
+    let rest = value.trim().strip_prefix("Digest ")?;
+    let p = params(rest);
+    Some(Credentials {
+        username: get(&p, "username")?.to_owned(),
+        nonce: get(&p, "nonce")?.to_owned(),
+        nc: u32::from_str_radix(get(&p, "nc").unwrap_or("0"), 16).ok()?,
+        params: p,
+    })
+}
+
+/// Whether `cred` proves knowledge of `password` for `method` (the uri is taken from the
+/// credentials, as servers do).
+pub(crate) fn verify(cred: &Credentials, realm: &str, password: &str, method: &str) -> bool {
+    let p = &cred.params;
+    let Some(algorithm) = DigestAlgorithm::parse(get(p, "algorithm").unwrap_or("")) else {
+        return false;
+    };
+    let (Some(uri), Some(response)) = (get(p, "uri"), get(p, "response")) else {
+        return false;
+    };
+    if get(p, "realm") != Some(realm) {
+        return false;
+    }
+    let ha1 = algorithm.hash(&format!("{}:{realm}:{password}", cred.username));
+    let ha2 = algorithm.hash(&format!("{method}:{uri}"));
+    let expected = match get(p, "qop") {
+        Some("auth") => {
+            let (Some(nc), Some(cnonce)) = (get(p, "nc"), get(p, "cnonce")) else {
+                return false;
+            };
+            algorithm.hash(&format!("{ha1}:{}:{nc}:{cnonce}:auth:{ha2}", cred.nonce))
+        }
+        None => algorithm.hash(&format!("{ha1}:{}:{ha2}", cred.nonce)),
+        Some(_) => return false,
+    };
+    constant_time_eq(
+        expected.as_bytes(),
+        response.to_ascii_lowercase().as_bytes(),
+    )
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// `Basic base64(user:password)`.
+pub(crate) fn basic_authorization(username: &str, password: &str) -> String {
+    let data = format!("{username}:{password}");
+    let mut out = String::with_capacity(data.len() * 4 / 3 + 10);
+    out.push_str("Basic ");
+    for chunk in data.as_bytes().chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |acc, (i, &b)| acc | (b as u32) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(B64[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// The path and query of a URL, the Digest `uri` (`/` when there is none).
+pub(crate) fn request_uri(url: &str) -> &str {
+    let after_scheme = url.split_once("://").map_or(url, |(_, r)| r);
+    match after_scheme.find('/') {
+        Some(i) => &after_scheme[i..],
+        None => "/",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc7616_example_sha256_and_md5() {
+        // RFC 7616 section 3.9.1: Mufasa / Circle of Life
+        let c = Challenge {
+            realm: "http-auth@example.org".into(),
+            nonce: "7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v".into(),
+            opaque: Some("FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS".into()),
+            algorithm: DigestAlgorithm::Sha256,
+            qop_auth: true,
+            stale: false,
+        };
+        let cnonce = "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ";
+        let h = authorization(
+            &c,
+            "Mufasa",
+            "Circle of Life",
+            "GET",
+            "/dir/index.html",
+            cnonce,
+            1,
+        );
+        assert!(
+            h.contains(
+                "response=\"753927fa0e85d155564e2e272a28d1802ca10daf4496794697cf8db5856cb6c1\""
+            ),
+            "{h}"
+        );
+        let md5 = Challenge {
+            algorithm: DigestAlgorithm::Md5,
+            ..c
+        };
+        let h = authorization(
+            &md5,
+            "Mufasa",
+            "Circle of Life",
+            "GET",
+            "/dir/index.html",
+            cnonce,
+            1,
+        );
+        assert!(
+            h.contains("response=\"8ca523f5e9506fed4657c9700eebdbec\""),
+            "{h}"
+        );
+        let cred = parse_authorization(&h).unwrap();
+        assert!(verify(
+            &cred,
+            "http-auth@example.org",
+            "Circle of Life",
+            "GET"
+        ));
+        assert!(!verify(&cred, "http-auth@example.org", "wrong", "GET"));
+    }
+
+    #[test]
+    fn challenges_are_parsed_strongest_first() {
+        let v = [
+            r#"Digest realm="r", qop="auth,auth-int", nonce="n1", algorithm=MD5, opaque="o""#,
+            r#"Digest realm="r", qop="auth", nonce="n2", algorithm=SHA-256, stale=true"#,
+        ];
+        let c = parse_challenges(v.into_iter());
+        assert_eq!(c.len(), 2);
+        assert_eq!(
+            (c[0].algorithm, c[0].nonce.as_str(), c[0].stale),
+            (DigestAlgorithm::Sha256, "n2", true)
+        );
+        assert_eq!(c[1].opaque.as_deref(), Some("o"));
+    }
+
+    #[test]
+    fn basic_and_uri() {
+        assert_eq!(
+            basic_authorization("Aladdin", "open sesame"),
+            "Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
+        );
+        assert_eq!(request_uri("http://acs:7547/cwmp?x=1"), "/cwmp?x=1");
+        assert_eq!(request_uri("https://acs"), "/");
+    }
+}
