@@ -41,16 +41,15 @@ impl Checker {
 
     /// Length (in characters, as XSD counts) and XML 1.0 character validity.
     fn string(&mut self, path: &str, s: &str, max: usize) {
-        if s.chars().count() > max {
+        // bytes >= characters: count characters only when the bytes might be too many
+        if s.len() > max && s.chars().count() > max {
             self.fail(path, format!("longer than {max} characters"));
         }
         self.chars(path, s);
     }
 
     fn chars(&mut self, path: &str, s: &str) {
-        if s.chars().any(|c| {
-            (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{fffe}' || c == '\u{ffff}'
-        }) {
+        if !xml_chars_ok(s) {
             self.fail(path, "contains a character XML 1.0 cannot carry");
         }
     }
@@ -82,8 +81,13 @@ impl Checker {
 
     fn params(&mut self, path: &str, list: &[ParameterValueStruct]) {
         for (i, p) in list.iter().enumerate() {
-            self.string(&format!("{path}[{i}].name"), &p.name, 256);
-            self.chars(&format!("{path}[{i}].value"), p.value.as_str());
+            // the hot path of big lists: build the paths only for what fails
+            if p.name.len() > 256 || !xml_chars_ok(&p.name) {
+                self.string(&format!("{path}[{i}].name"), &p.name, 256);
+            }
+            if !xml_chars_ok(p.value.as_str()) {
+                self.chars(&format!("{path}[{i}].value"), p.value.as_str());
+            }
         }
     }
 
@@ -647,10 +651,33 @@ fn is_token_vendor(s: &str) -> bool {
     }
 }
 
+/// Whether every character is allowed by XML 1.0 (no C0 controls but tab, LF, CR; no
+/// U+FFFE or U+FFFF), checked on the bytes.
+fn xml_chars_ok(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.iter().enumerate().all(|(i, &c)| match c {
+        0x09 | 0x0a | 0x0d => true,
+        0x00..=0x1f => false,
+        0xef => !(b.get(i + 1) == Some(&0xbf) && matches!(b.get(i + 2), Some(0xbe | 0xbf))),
+        _ => true,
+    })
+}
+
 /// `M X_\S+`
 fn is_vendor_method(s: &str) -> bool {
     s.strip_prefix("M X_")
         .is_some_and(|m| !m.is_empty() && !m.contains(char::is_whitespace))
+}
+
+/// Lists what in a message body breaks the schema of `version` (the body part of
+/// [`check`], without building an envelope).
+pub fn check_body(version: CwmpVersion, body: &Body) -> Vec<SchemaViolation> {
+    let mut c = Checker {
+        version,
+        out: Vec::new(),
+    };
+    c.body(body);
+    c.out
 }
 
 /// Lists what in `env` breaks its schema (empty when it would validate).

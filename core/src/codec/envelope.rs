@@ -494,15 +494,21 @@ xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:cwmp=\"";
 
 /// Appends the canonical encoding of `env` to `out`. [`Body::Empty`] appends nothing.
 pub fn encode_into(env: &Envelope, out: &mut Vec<u8>) {
-    if env.body == Body::Empty {
+    encode_parts_into(env.namespace, &env.header, &env.body, out)
+}
+
+/// Appends the encoding of an envelope given by parts, for callers that keep the header and
+/// body apart (the sessions do, to encode without copying the body).
+pub fn encode_parts_into(namespace: Namespace, header: &Header, body: &Body, out: &mut Vec<u8>) {
+    if matches!(body, Body::Empty) {
         return;
     }
     let w = &mut Writer { buf: out };
     w.raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     w.raw(ENVELOPE_OPEN);
-    w.raw(env.namespace.uri());
+    w.raw(namespace.uri());
     w.raw("\">");
-    let h = &env.header;
+    let h = header;
     if !h.is_empty_on_wire() {
         w.raw("<soapenv:Header>");
         if let Some(id) = &h.id {
@@ -533,7 +539,7 @@ pub fn encode_into(env: &Envelope, out: &mut Vec<u8>) {
         w.raw("</soapenv:Header>");
     }
     w.raw("<soapenv:Body>");
-    env.body.write(w);
+    body.write(w);
     w.raw("</soapenv:Body></soapenv:Envelope>");
 }
 

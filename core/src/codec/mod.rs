@@ -19,12 +19,12 @@ mod value;
 mod write;
 mod xml;
 
-pub use check::{check, SchemaViolation};
+pub use check::{check, check_body, SchemaViolation};
 pub use codes::{EventCode, FaultCode, FaultKind, FileType};
 pub use datetime::{DateTime, DateTimeError, DateTimeKind};
 pub use envelope::{
-    decode, decode_with, encode, encode_into, Body, CwmpVersion, Direction, Envelope, Header,
-    MessageKind, Namespace,
+    decode, decode_with, encode, encode_into, encode_parts_into, Body, CwmpVersion, Direction,
+    Envelope, Header, MessageKind, Namespace,
 };
 pub use error::{DecodeError, DecodeLimits, DecodeWarning};
 pub use fault::{Fault, SetParameterValuesFault};

@@ -15,9 +15,9 @@ use super::{
     SessionError, Timestamp,
 };
 use crate::codec::{
-    check, decode, encode, Body, CwmpVersion, DeviceIdStruct, Direction, Envelope, Fault,
-    FaultCode, GetRPCMethodsResponse, Inform, InformResponse, KickedResponse, MessageKind,
-    Namespace,
+    check_body, decode, encode_parts_into, Body, CwmpVersion, DeviceIdStruct, Direction, Envelope,
+    Fault, FaultCode, GetRPCMethodsResponse, Header, Inform, InformResponse, KickedResponse,
+    MessageKind, Namespace,
 };
 
 /// How the HeMS authenticates a CPE's HTTP requests (TR-069 3.4.4).
@@ -283,12 +283,19 @@ pub struct AcsSession {
 impl AcsSession {
     fn start(accepted: Accepted, config: Arc<AcsConfig>) -> AcsSession {
         let mut rng = Rng::new(config.rng_seed ^ accepted.now.0);
-        let inform = accepted.inform().clone();
+        let Accepted {
+            envelope: env,
+            authorization,
+            now,
+        } = accepted;
+        let Body::Inform(inform) = env.body else {
+            unreachable!("the Acceptor keeps only Informs")
+        };
         let mut s = AcsSession {
             state: State::AwaitPost,
             device_id: inform.device_id.clone(),
-            version: accepted.envelope.version,
-            namespace: accepted.envelope.namespace,
+            version: env.version,
+            namespace: env.namespace,
             cookie: rng.hex(),
             cookie_sent: false,
             cpe_done: false,
@@ -305,8 +312,7 @@ impl AcsSession {
             error: None,
             config,
         };
-        let now = accepted.now;
-        if let Err(challenge) = s.authenticate(accepted.authorization.as_deref(), now) {
+        if let Err(challenge) = s.authenticate(authorization.as_deref(), now) {
             s.outputs.push_back(Output::Transmit(HttpResponse {
                 status: 401,
                 headers: vec![("WWW-Authenticate".into(), challenge)],
@@ -317,7 +323,6 @@ impl AcsSession {
             ));
             return s;
         }
-        let env = &accepted.envelope;
         // Version (TR-069 3.7.4 for 1.4; otherwise the Inform's namespace).
         let mut use_version = None;
         let chosen = match &env.header.supported_cwmp_versions {
@@ -352,10 +357,16 @@ impl AcsSession {
         {
             s.namespace = version.namespace();
         }
-        let mut response = s.envelope(Body::InformResponse(InformResponse { max_envelopes: 1 }));
-        response.header.id = env.header.id.clone();
-        response.header.use_cwmp_version = use_version.map(|v| v.as_str().to_owned());
-        s.transmit(response, now);
+        let header = Header {
+            id: env.header.id.clone(),
+            use_cwmp_version: use_version.map(|v| v.as_str().to_owned()),
+            ..Header::default()
+        };
+        s.transmit(
+            &header,
+            &Body::InformResponse(InformResponse { max_envelopes: 1 }),
+            now,
+        );
         s.outputs
             .push_back(Output::Event(AcsEvent::Informed { inform, version }));
         s
@@ -535,8 +546,7 @@ impl AcsSession {
     }
 
     fn validate(&self, body: &Body) -> Result<(), SessionError> {
-        let env = Envelope::new(self.version, body.clone());
-        match check(&env).first() {
+        match check_body(self.version, body).first() {
             None => Ok(()),
             Some(p) => Err(LocalProtocolError::Invalid(p.to_string()).into()),
         }
@@ -595,20 +605,15 @@ impl AcsSession {
         (mac == self.nonce_mac(t)).then(|| now.0.saturating_sub(t))
     }
 
-    fn envelope(&self, body: Body) -> Envelope {
-        Envelope {
-            namespace: self.namespace,
-            ..Envelope::new(self.version, body)
-        }
-    }
-
-    fn transmit(&mut self, env: Envelope, now: Timestamp) {
+    fn transmit(&mut self, header: &Header, body: &Body, now: Timestamp) {
         let mut headers = vec![("Content-Type".to_owned(), CONTENT_TYPE.to_owned())];
         self.add_cookie(&mut headers);
+        let mut bytes = Vec::with_capacity(1024);
+        encode_parts_into(self.namespace, header, body, &mut bytes);
         self.outputs.push_back(Output::Transmit(HttpResponse {
             status: 200,
             headers,
-            body: encode(&env),
+            body: bytes,
         }));
         self.deadline = Some(now.plus_ms(self.config.session_timeout_ms));
     }
@@ -624,9 +629,11 @@ impl AcsSession {
     }
 
     fn reply(&mut self, body: Body, wire_id: Option<String>, now: Timestamp) {
-        let mut env = self.envelope(body);
-        env.header.id = wire_id;
-        self.transmit(env, now);
+        let header = Header {
+            id: wire_id,
+            ..Header::default()
+        };
+        self.transmit(&header, &body, now);
     }
 
     fn end(&mut self, reason: EndReason) {
@@ -673,13 +680,12 @@ impl AcsSession {
     fn send_next_or_end(&mut self, now: Timestamp) {
         if let Some((id, body)) = self.queue.pop_front() {
             let wire = format!("{}{}", self.id_prefix, id.0);
-            let mut env = self.envelope(body.clone());
-            env.header.id = Some(wire.clone());
+            let mut header = Header::with_id(wire.clone());
             if self.config.hold_requests {
-                env.header.hold_requests = Some(true);
+                header.hold_requests = Some(true);
             }
+            self.transmit(&header, &body, now);
             self.outstanding = Some((id, wire, body));
-            self.transmit(env, now);
             return;
         }
         if self.config.end_on_empty_queue || !self.cpe_done {

@@ -11,8 +11,8 @@ use super::{
     SessionError, Timestamp,
 };
 use crate::codec::{
-    check, decode, encode, Body, CwmpVersion, DateTime, DeviceIdStruct, Direction, Envelope,
-    EventStruct, Fault, Inform, MessageKind, Namespace, ParameterValueStruct,
+    check_body, decode, encode_parts_into, Body, CwmpVersion, DateTime, DeviceIdStruct, Direction,
+    Envelope, EventStruct, Fault, Header, Inform, MessageKind, Namespace, ParameterValueStruct,
 };
 
 /// How a CPE session behaves. Shared (behind an `Arc` in most programs) by many sessions.
@@ -182,14 +182,16 @@ pub struct CpeSession {
     url: String,
     version: CwmpVersion,
     namespace: Namespace,
-    inform: InformParams,
+    /// The Inform, built once (resent after a redirect).
+    inform: Body,
     inform_acknowledged: bool,
     hold: bool,
     redirects: u32,
     cookies: BTreeMap<String, String>,
     challenge: Option<ChallengeState>,
     stale_retries: u32,
-    last_post: Option<Envelope>,
+    /// The body of the last POST, resent after a 401.
+    last_post: Vec<u8>,
     next_id: u64,
     id_prefix: String,
     /// Our requests not yet sent, in order.
@@ -236,14 +238,21 @@ impl CpeSession {
             state: State::AwaitInformResponse,
             version,
             namespace: version.namespace(),
-            inform,
+            inform: Body::Inform(Inform {
+                device_id: inform.device_id,
+                event: inform.events,
+                max_envelopes: 1,
+                current_time: inform.current_time,
+                retry_count: inform.retry_count,
+                parameter_list: inform.parameter_list,
+            }),
             inform_acknowledged: false,
             hold: false,
             redirects: 0,
             cookies: BTreeMap::new(),
             challenge: None,
             stale_retries: 0,
-            last_post: None,
+            last_post: Vec::new(),
             next_id: 1,
             id_prefix,
             queue: VecDeque::new(),
@@ -339,9 +348,11 @@ impl CpeSession {
         self.validate(&body)?;
         self.acs_request = None;
         self.acs_requests_answered += 1;
-        let mut env = self.envelope(body);
-        env.header.id = wire_id;
-        self.post(Some(env), now);
+        let header = Header {
+            id: wire_id,
+            ..Header::default()
+        };
+        self.post_message(&header, &body, now);
         self.state = State::AwaitAcs;
         Ok(())
     }
@@ -415,8 +426,7 @@ impl CpeSession {
     }
 
     fn validate(&self, body: &Body) -> Result<(), SessionError> {
-        let env = Envelope::new(self.version, body.clone());
-        let problems = check(&env);
+        let problems = check_body(self.version, body);
         match problems.first() {
             None => Ok(()),
             Some(p) => Err(LocalProtocolError::Invalid(p.to_string()).into()),
@@ -429,25 +439,8 @@ impl CpeSession {
         id
     }
 
-    fn envelope(&self, body: Body) -> Envelope {
-        Envelope {
-            namespace: self.namespace,
-            ..Envelope::new(self.version, body)
-        }
-    }
-
     fn send_inform(&mut self, now: Timestamp) {
-        let p = &self.inform;
-        let body = Body::Inform(Inform {
-            device_id: p.device_id.clone(),
-            event: p.events.clone(),
-            max_envelopes: 1,
-            current_time: p.current_time.clone(),
-            retry_count: p.retry_count,
-            parameter_list: p.parameter_list.clone(),
-        });
-        let mut env = self.envelope(body);
-        env.header.id = Some(self.wire_id());
+        let mut header = Header::with_id(self.wire_id());
         if self.version >= CwmpVersion::V1_4 {
             let list: Vec<&str> = self
                 .config
@@ -455,18 +448,26 @@ impl CpeSession {
                 .iter()
                 .map(|v| v.as_str())
                 .collect();
-            env.header.supported_cwmp_versions = Some(list.join(","));
+            header.supported_cwmp_versions = Some(list.join(","));
         }
         if self.version >= CwmpVersion::V1_3 {
-            env.header.session_timeout = Some((self.config.session_timeout_ms / 1000) as u32);
+            header.session_timeout = Some((self.config.session_timeout_ms / 1000) as u32);
         }
-        self.post(Some(env), now);
+        let inform = std::mem::replace(&mut self.inform, Body::Empty);
+        self.post_message(&header, &inform, now);
+        self.inform = inform;
         self.state = State::AwaitInformResponse;
     }
 
-    /// Sends a POST (None = the empty POST) and arms the session timeout.
-    fn post(&mut self, env: Option<Envelope>, now: Timestamp) {
-        let body = env.as_ref().map(encode).unwrap_or_default();
+    /// Encodes and POSTs one message.
+    fn post_message(&mut self, header: &Header, body: &Body, now: Timestamp) {
+        let mut bytes = Vec::with_capacity(1024);
+        encode_parts_into(self.namespace, header, body, &mut bytes);
+        self.post(bytes, now);
+    }
+
+    /// Sends a POST (an empty body is the empty POST) and arms the session timeout.
+    fn post(&mut self, body: Vec<u8>, now: Timestamp) {
         let mut headers = Vec::with_capacity(4);
         if !body.is_empty() {
             headers.push(("Content-Type".to_owned(), CONTENT_TYPE.to_owned()));
@@ -483,7 +484,7 @@ impl CpeSession {
         if let Some(auth) = self.authorization() {
             headers.push(("Authorization".to_owned(), auth));
         }
-        self.last_post = env;
+        self.last_post.clone_from(&body);
         self.deadline = Some(now.plus_ms(self.config.session_timeout_ms));
         self.outputs.push_back(Output::Transmit(HttpRequest {
             url: self.url.clone(),
@@ -674,7 +675,7 @@ impl CpeSession {
                 )
             }
         });
-        let again = self.last_post.take();
+        let again = std::mem::take(&mut self.last_post);
         self.post(again, now);
         Ok(())
     }
@@ -782,15 +783,13 @@ impl CpeSession {
         if !self.hold {
             if let Some((id, body)) = self.queue.pop_front() {
                 let wire = self.wire_id();
-                let mut env = self.envelope(body.clone());
-                env.header.id = Some(wire.clone());
+                self.post_message(&Header::with_id(wire.clone()), &body, now);
                 self.in_flight = Some((id, wire, body));
-                self.post(Some(env), now);
                 self.state = State::AwaitResponse(id);
                 return;
             }
         }
-        self.post(None, now);
+        self.post(Vec::new(), now);
         self.state = State::AwaitAcs;
     }
 
