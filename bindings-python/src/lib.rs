@@ -5,7 +5,19 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
+mod session;
+
 pyo3::import_exception!(femtocwmp.exceptions, DecodeError);
+pyo3::import_exception!(femtocwmp.exceptions, LocalProtocolError);
+pyo3::import_exception!(femtocwmp.exceptions, RemoteProtocolError);
+
+/// Any serializable core value as Python objects (its JSON form).
+pub(crate) fn to_py<'py, T: serde::Serialize + ?Sized>(
+    py: Python<'py>,
+    value: &T,
+) -> PyResult<Bound<'py, PyAny>> {
+    pythonize::pythonize(py, value).map_err(|e| PyValueError::new_err(e.to_string()))
+}
 
 /// Decodes a CWMP message to its JSON form as Python objects (dicts, lists, str, int,
 /// bool). The GIL is released while the XML is parsed.
@@ -93,6 +105,17 @@ fn sample_envelopes<'py>(py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         .map_err(|e| PyValueError::new_err(e.to_string()))
 }
 
+/// TR-069 3.2.1.1 retry wait before retry `attempt` (1-based), in milliseconds.
+#[pyfunction]
+#[pyo3(signature = (attempt, seed, min_wait_s=5, multiplier_permille=2000))]
+fn retry_wait_ms(attempt: u32, seed: u64, min_wait_s: u32, multiplier_permille: u32) -> u64 {
+    let policy = femtocwmp::session::RetryPolicy {
+        min_wait_s,
+        multiplier_permille,
+    };
+    femtocwmp::session::retry_wait_ms(&policy, attempt, seed)
+}
+
 /// The extension module.
 #[pymodule]
 fn _femtocwmp(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -104,5 +127,10 @@ fn _femtocwmp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(fault_codes, m)?)?;
     m.add_function(wrap_pyfunction!(event_codes, m)?)?;
     m.add_function(wrap_pyfunction!(sample_envelopes, m)?)?;
+    m.add_function(wrap_pyfunction!(session::accept, m)?)?;
+    m.add_function(wrap_pyfunction!(retry_wait_ms, m)?)?;
+    m.add_class::<session::CpeSession>()?;
+    m.add_class::<session::AcsSession>()?;
+    m.add_class::<session::Accepted>()?;
     Ok(())
 }

@@ -3,8 +3,9 @@
 import pathlib
 import threading
 
-import femtocwmp
 import pytest
+
+import femtocwmp
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CORPUS = sorted((ROOT / "tests" / "corpus").glob("*.xml"))

@@ -15,10 +15,11 @@ the body carries its method name in ``method`` (see ``to_dict()``).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from . import _femtocwmp
+from ._message import Message, unwrap, wrap
 from .exceptions import (
     CwmpError,
     DecodeError,
@@ -26,10 +27,44 @@ from .exceptions import (
     ProtocolError,
     RemoteProtocolError,
 )
+from .session import (
+    IDLE,
+    Accepted,
+    Acceptor,
+    AcsSession,
+    AwaitingRequests,
+    CpeRequest,
+    CpeSession,
+    Ended,
+    Idle,
+    Informed,
+    Redirected,
+    Request,
+    Response,
+    Timeout,
+    Transmit,
+    retry_wait_ms,
+)
 
 __version__ = _femtocwmp.__version__
 
 __all__ = [
+    "IDLE",
+    "Accepted",
+    "Acceptor",
+    "AcsSession",
+    "AwaitingRequests",
+    "CpeRequest",
+    "CpeSession",
+    "Ended",
+    "Idle",
+    "Informed",
+    "Redirected",
+    "Request",
+    "Response",
+    "Timeout",
+    "Transmit",
+    "retry_wait_ms",
     "CwmpError",
     "DecodeError",
     "Envelope",
@@ -44,78 +79,6 @@ __all__ = [
     "fault_codes",
     "method_names",
 ]
-
-
-def _wrap(value: Any) -> Any:
-    if isinstance(value, dict):
-        return Message(value)
-    if isinstance(value, list):
-        return tuple(_wrap(v) for v in value)
-    return value
-
-
-def _unwrap(value: Any) -> Any:
-    if isinstance(value, Message):
-        return value.to_dict()
-    if isinstance(value, (list, tuple)):
-        return [_unwrap(v) for v in value]
-    if isinstance(value, Mapping):
-        return {k: _unwrap(v) for k, v in value.items()}
-    return value
-
-
-class Message:
-    """A CWMP structure (a message body, a header, a struct inside one), read-only.
-
-    Fields are attributes (``msg.parameter_list[0].name``); ``to_dict()`` gives the JSON form.
-    """
-
-    __slots__ = ("_data",)
-    _data: dict
-
-    def __init__(self, data: Mapping[str, Any] | None = None, **fields: Any) -> None:
-        merged = dict(_unwrap(data or {}))
-        merged.update(_unwrap(fields))
-        object.__setattr__(self, "_data", merged)
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return _wrap(self._data[name])
-        except KeyError:
-            raise AttributeError(
-                f"{self._data.get('method', 'message')} has no field {name!r}"
-            ) from None
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError("femtocwmp messages are immutable; build a new one")
-
-    def __getitem__(self, name: str) -> Any:
-        return _wrap(self._data[name])
-
-    def __contains__(self, name: object) -> bool:
-        return name in self._data
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._data)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Message) and self._data == other._data
-
-    def __hash__(self) -> int:
-        return hash(repr(self))
-
-    def __dir__(self) -> list:
-        return sorted(set(super().__dir__()) | set(self._data))
-
-    def to_dict(self) -> dict:
-        """The JSON form (a fresh copy)."""
-        return _unwrap(self._data)
-
-    def __repr__(self) -> str:
-        data = dict(self._data)
-        head = data.pop("method", None)
-        inner = ", ".join(f"{k}={_wrap(v)!r}" for k, v in data.items())
-        return f"{head}({inner})" if head else f"Message({inner})"
 
 
 class Envelope(Message):
@@ -137,19 +100,19 @@ class Envelope(Message):
         return cls(
             version=version,
             namespace=f"urn:dslforum-org:{namespace}",
-            header=_unwrap(header or {}),
-            body=_unwrap(body),
+            header=unwrap(header or {}),
+            body=unwrap(body),
         )
 
     @property
     def warnings(self) -> tuple:
-        return tuple(_wrap(w) for w in self._data.get("warnings", ()))
+        return tuple(wrap(w) for w in self._data.get("warnings", ()))
 
     def __repr__(self) -> str:
         return (
             f"Envelope(version={self._data.get('version')!r}, "
-            f"header={_wrap(self._data.get('header', {}))!r}, "
-            f"body={_wrap(self._data.get('body'))!r})"
+            f"header={wrap(self._data.get('header', {}))!r}, "
+            f"body={wrap(self._data.get('body'))!r})"
         )
 
 
@@ -168,12 +131,12 @@ def encode(envelope: Envelope | Mapping[str, Any]) -> bytes:
 
     The empty message encodes to ``b""``. Raises ``ValueError`` for a malformed envelope.
     """
-    return _femtocwmp.encode(_unwrap(envelope))
+    return _femtocwmp.encode(unwrap(envelope))
 
 
 def check(envelope: Envelope | Mapping[str, Any]) -> list:
     """The schema violations of an envelope as ``(path, message)`` pairs (empty: it validates)."""
-    return _femtocwmp.check(_unwrap(envelope))
+    return _femtocwmp.check(unwrap(envelope))
 
 
 def method_names() -> list:

@@ -47,6 +47,7 @@ pub enum AuthPolicy {
 
 /// How an ACS session behaves; chosen per device after the Inform is read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct AcsConfig {
     /// Versions the HeMS speaks.
     pub supported_versions: Vec<CwmpVersion>,

@@ -17,6 +17,7 @@ use crate::codec::{
 
 /// How a CPE session behaves. Shared (behind an `Arc` in most programs) by many sessions.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct CpeConfig {
     /// `ManagementServer.URL`.
     pub acs_url: String,
@@ -66,6 +67,7 @@ impl CpeConfig {
 
 /// What the Inform that opens the session says.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct InformParams {
     /// Who the CPE is.
     pub device_id: DeviceIdStruct,

@@ -1,0 +1,78 @@
+"""Read-only message objects over the core's JSON form."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+
+def wrap(value: Any) -> Any:
+    if isinstance(value, dict):
+        return Message(value)
+    if isinstance(value, list):
+        return tuple(wrap(v) for v in value)
+    return value
+
+
+def unwrap(value: Any) -> Any:
+    if isinstance(value, Message):
+        return value.to_dict()
+    if isinstance(value, (list, tuple)):
+        return [unwrap(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: unwrap(v) for k, v in value.items()}
+    return value
+
+
+class Message:
+    """A CWMP structure (a message body, a header, a struct inside one), read-only.
+
+    Fields are attributes (``msg.parameter_list[0].name``); ``to_dict()`` gives the JSON form.
+    """
+
+    __slots__ = ("_data",)
+    _data: dict
+
+    def __init__(self, data: Mapping[str, Any] | None = None, **fields: Any) -> None:
+        merged = dict(unwrap(data or {}))
+        merged.update(unwrap(fields))
+        object.__setattr__(self, "_data", merged)
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return wrap(self._data[name])
+        except KeyError:
+            raise AttributeError(
+                f"{self._data.get('method', 'message')} has no field {name!r}"
+            ) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("femtocwmp messages are immutable; build a new one")
+
+    def __getitem__(self, name: str) -> Any:
+        return wrap(self._data[name])
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._data
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Message) and self._data == other._data
+
+    def __hash__(self) -> int:
+        return hash(repr(self))
+
+    def __dir__(self) -> list:
+        return sorted(set(super().__dir__()) | set(self._data))
+
+    def to_dict(self) -> dict:
+        """The JSON form (a fresh copy)."""
+        return unwrap(self._data)
+
+    def __repr__(self) -> str:
+        data = dict(self._data)
+        head = data.pop("method", None)
+        inner = ", ".join(f"{k}={wrap(v)!r}" for k, v in data.items())
+        return f"{head}({inner})" if head else f"Message({inner})"
