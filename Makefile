@@ -74,15 +74,22 @@ lint-python: venv
 c-lib:
 	$(CARGO) build -q --release -p femtocwmp-c
 
+C_TESTS := test_codec test_session
+
 test-c: c-lib
 	mkdir -p $(OUT)
-	gcc $(CFLAGS_TEST) tests/c/test_codec.c target/release/libfemtocwmp.a $(CLIBS) -o $(OUT)/test_codec
+	for t in $(C_TESTS); do \
+		gcc $(CFLAGS_TEST) tests/c/$$t.c target/release/libfemtocwmp.a $(CLIBS) -o $(OUT)/$$t; \
+		gcc $(CFLAGS_TEST) -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+			tests/c/$$t.c target/release/libfemtocwmp.a $(CLIBS) -o $(OUT)/$$t-asan; \
+	done
 	$(OUT)/test_codec tests/corpus/*.xml
-	gcc $(CFLAGS_TEST) -g -fsanitize=address,undefined -fno-omit-frame-pointer \
-		tests/c/test_codec.c target/release/libfemtocwmp.a $(CLIBS) -o $(OUT)/test_codec_asan
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 $(OUT)/test_codec_asan tests/corpus/*.xml
+	$(OUT)/test_session
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 $(OUT)/test_codec-asan tests/corpus/*.xml
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 $(OUT)/test_session-asan
 	@if command -v valgrind >/dev/null; then \
-		valgrind -q --error-exitcode=1 --leak-check=full $(OUT)/test_codec tests/corpus/*.xml; \
+		valgrind -q --error-exitcode=1 --leak-check=full $(OUT)/test_codec tests/corpus/*.xml && \
+		valgrind -q --error-exitcode=1 --leak-check=full $(OUT)/test_session; \
 	else echo "valgrind not installed: skipped the valgrind run"; fi
 
 # The README's Rust examples run as doctests (core/src/lib.rs includes README.md); its

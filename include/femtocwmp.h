@@ -17,7 +17,8 @@
 #endif
 
 
-// The outcome of a femtocwmp call. 0 is success; 1xxx caller misuse; 2xxx decode errors.
+// The outcome of a femtocwmp call. 0 is success; 1xxx caller misuse; 2xxx decode errors;
+// 3xxx the peer broke the protocol.
 typedef enum femtocwmp_result {
   // Success.
   FEMTOCWMP_RESULT_OK = 0,
@@ -31,6 +32,9 @@ typedef enum femtocwmp_result {
   FEMTOCWMP_RESULT_INVALID_UTF8 = 1004,
   // JSON input is not a valid message of the documented JSON form.
   FEMTOCWMP_RESULT_INVALID_JSON = 1005,
+  // The call breaks a session rule (wrong state, unknown request id, invalid message);
+  // the session goes on.
+  FEMTOCWMP_RESULT_LOCAL_PROTOCOL_ERROR = 1006,
   // A bug inside femtocwmp was caught at the boundary; the call had no effect.
   FEMTOCWMP_RESULT_PANIC = 1999,
   // Malformed XML.
@@ -51,7 +55,82 @@ typedef enum femtocwmp_result {
   FEMTOCWMP_RESULT_DECODE_UNKNOWN_METHOD = 2008,
   // Unsupported character encoding.
   FEMTOCWMP_RESULT_DECODE_UNSUPPORTED_ENCODING = 2009,
+  // The peer broke a session rule; the session has ended (drain the outputs: the final
+  // reply and the `Ended` event are still there).
+  FEMTOCWMP_RESULT_REMOTE_PROTOCOL_ERROR = 3001,
 } femtocwmp_result;
+
+// What `poll_output` returned.
+enum femtocwmp_output_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // An HTTP message to send now (`url`/`http_status`, `headers`, `body`).
+  FEMTOCWMP_OUTPUT_KIND_TRANSMIT = 1,
+  // An event, as JSON in `event_json`.
+  FEMTOCWMP_OUTPUT_KIND_EVENT = 2,
+  // Nothing more now; call `handle_timeout` at `timeout_ms`.
+  FEMTOCWMP_OUTPUT_KIND_TIMEOUT = 3,
+  // Nothing more: the session has ended.
+  FEMTOCWMP_OUTPUT_KIND_IDLE = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum femtocwmp_output_kind femtocwmp_output_kind;
+#else
+typedef uint32_t femtocwmp_output_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+// An Inform read by `femtocwmp_acceptor_accept`. Corresponds to a `Box<Accepted>`.
+typedef struct femtocwmp_accepted femtocwmp_accepted;
+
+// The HeMS side of one session. Corresponds to a `Box<AcsSession>`: one thread at a time.
+typedef struct femtocwmp_acs_session femtocwmp_acs_session;
+
+// The HeNB side of one session. Corresponds to a `Box<CpeSession>`: not safe for
+// concurrent use; one thread at a time (it may move between threads).
+typedef struct femtocwmp_cpe_session femtocwmp_cpe_session;
+
+// One HTTP header as pointer/length pairs (not NUL-terminated).
+typedef struct femtocwmp_header {
+  // Header name.
+  const uint8_t *name;
+  // Length of `name` in bytes.
+  size_t name_len;
+  // Header value.
+  const uint8_t *value;
+  // Length of `value` in bytes.
+  size_t value_len;
+} femtocwmp_header;
+
+// One output. Every pointer borrows from the session handle and stays valid until the next
+// call on that handle (or its `_free`); copy what you keep. Unused fields are NULL/0.
+typedef struct femtocwmp_output {
+  // Which kind of output this is.
+  femtocwmp_output_kind kind;
+  // ACS side, `TRANSMIT`: the HTTP status to send (200, 204, 401, 400).
+  uint16_t http_status;
+  // CPE side, `TRANSMIT`: the URL to POST to (NUL-terminated as well).
+  const uint8_t *url;
+  // Length of `url`.
+  size_t url_len;
+  // `TRANSMIT`: the headers CWMP needs.
+  const struct femtocwmp_header *headers;
+  // Number of `headers`.
+  size_t header_count;
+  // `TRANSMIT`: the body (may be empty: the empty POST, the 204).
+  const uint8_t *body;
+  // Length of `body`.
+  size_t body_len;
+  // `EVENT`: the event in its JSON form (NUL-terminated as well).
+  const uint8_t *event_json;
+  // Length of `event_json`.
+  size_t event_json_len;
+  // `TIMEOUT`: the deadline, in the caller's milliseconds.
+  uint64_t timeout_ms;
+} femtocwmp_output;
 
 #ifdef __cplusplus
 extern "C" {
@@ -96,6 +175,159 @@ enum femtocwmp_result femtocwmp_last_error(char *buf,
 // The library version, a static NUL-terminated string such as
 // `"femtocwmp-c/0.1.0 femtocwmp/0.1.0"`. Never NULL; never free it.
 const char *femtocwmp_version(void);
+
+// Starts a CPE session. `config_json` is a CpeConfig (`{"acs_url": ...}`), `inform_json`
+// the Inform to open with (`{"device_id": {...}, "events": [...], ...}`). On success `*out`
+// is a new handle to free with `femtocwmp_cpe_session_free`; the first output is the
+// Inform's POST.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_cpe_session_new(const uint8_t *config_json,
+                                                size_t config_len,
+                                                const uint8_t *inform_json,
+                                                size_t inform_len,
+                                                uint64_t now_ms,
+                                                struct femtocwmp_cpe_session **out);
+
+// Frees a CPE session. NULL is a no-op; never free a handle twice.
+void femtocwmp_cpe_session_free(struct femtocwmp_cpe_session *session);
+
+// Feeds the ACS's HTTP response to the last POST.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_cpe_session_handle_http_response(struct femtocwmp_cpe_session *session,
+                                                                 uint16_t status,
+                                                                 const struct femtocwmp_header *headers,
+                                                                 size_t header_count,
+                                                                 const uint8_t *body,
+                                                                 size_t body_len,
+                                                                 uint64_t now_ms);
+
+// Tells the session its POST could not be delivered or answered.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_cpe_session_handle_transport_failed(struct femtocwmp_cpe_session *session,
+                                                                    uint64_t now_ms);
+
+// Tells the session time has passed (call at or after `timeout_ms`).
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_cpe_session_handle_timeout(struct femtocwmp_cpe_session *session,
+                                                           uint64_t now_ms);
+
+// Queues a CPE request given in JSON form (e.g. a TransferComplete); `*id_out` receives its
+// request id.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_cpe_session_request_json(struct femtocwmp_cpe_session *session,
+                                                         const uint8_t *json_body,
+                                                         size_t json_len,
+                                                         uint64_t *id_out);
+
+// Answers ACS request `id` with a response body in JSON form, or a fault
+// (`{"method":"Fault","fault_code":9005,...}`).
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_cpe_session_respond_json(struct femtocwmp_cpe_session *session,
+                                                         uint64_t id,
+                                                         const uint8_t *json_body,
+                                                         size_t json_len,
+                                                         uint64_t now_ms);
+
+// The next output, into `*out`. Drain until `TIMEOUT` or `IDLE` after every input and
+// command. The pointers in `*out` borrow from the session until the next call on it.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_cpe_session_poll_output(struct femtocwmp_cpe_session *session,
+                                                        struct femtocwmp_output *out);
+
+// Reads the first POST of a HeMS session, which must be an Inform. On success `*out` is a
+// handle: look at it (`femtocwmp_accepted_inform_json`), then turn it into a session with
+// `femtocwmp_accepted_into_session`, or free it. Anything but an Inform gives
+// `FEMTOCWMP_RESULT_REMOTE_PROTOCOL_ERROR` (answer HTTP 400).
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_acceptor_accept(const struct femtocwmp_header *headers,
+                                                size_t header_count,
+                                                const uint8_t *body,
+                                                size_t body_len,
+                                                uint64_t now_ms,
+                                                struct femtocwmp_accepted **out);
+
+// The accepted Inform in JSON form, NUL-terminated, into `buf` (size query as for
+// `femtocwmp_decode_json`).
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_accepted_inform_json(const struct femtocwmp_accepted *accepted,
+                                                     uint8_t *buf,
+                                                     size_t buf_len,
+                                                     size_t *out_len);
+
+// Frees an accepted Inform that was not turned into a session. NULL is a no-op.
+void femtocwmp_accepted_free(struct femtocwmp_accepted *accepted);
+
+// Turns an accepted Inform into a session with `config_json` (an AcsConfig; `{}` for the
+// defaults). Consumes `accepted` whatever the result (do not free it afterwards).
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_accepted_into_session(struct femtocwmp_accepted *accepted,
+                                                      const uint8_t *config_json,
+                                                      size_t config_len,
+                                                      struct femtocwmp_acs_session **out);
+
+// Frees an ACS session. NULL is a no-op.
+void femtocwmp_acs_session_free(struct femtocwmp_acs_session *session);
+
+// Feeds the CPE's next HTTP POST.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_acs_session_handle_http_request(struct femtocwmp_acs_session *session,
+                                                                const struct femtocwmp_header *headers,
+                                                                size_t header_count,
+                                                                const uint8_t *body,
+                                                                size_t body_len,
+                                                                uint64_t now_ms);
+
+// Tells the session the CPE closed the connection (the normal end after the HeMS's 204).
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_acs_session_handle_connection_closed(struct femtocwmp_acs_session *session,
+                                                                     uint64_t now_ms);
+
+// Tells the session time has passed.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_acs_session_handle_timeout(struct femtocwmp_acs_session *session,
+                                                           uint64_t now_ms);
+
+// Queues an ACS request given in JSON form; `*id_out` receives its id.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_acs_session_queue_json(struct femtocwmp_acs_session *session,
+                                                       const uint8_t *json_body,
+                                                       size_t json_len,
+                                                       uint64_t now_ms,
+                                                       uint64_t *id_out);
+
+// Answers CPE request `id` (when auto-answer is off) with a JSON body or fault.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_acs_session_respond_json(struct femtocwmp_acs_session *session,
+                                                         uint64_t id,
+                                                         const uint8_t *json_body,
+                                                         size_t json_len,
+                                                         uint64_t now_ms);
+
+// Ends the session once everything queued is answered.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_acs_session_finish(struct femtocwmp_acs_session *session,
+                                                   uint64_t now_ms);
+
+// The next output, into `*out` (pointers borrow from the session until the next call).
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_acs_session_poll_output(struct femtocwmp_acs_session *session,
+                                                        struct femtocwmp_output *out);
+
+// The session as a JSON blob, to park it between two HTTP requests (size query as for
+// `femtocwmp_decode_json`).
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_acs_session_park(const struct femtocwmp_acs_session *session,
+                                                 uint8_t *buf,
+                                                 size_t buf_len,
+                                                 size_t *out_len);
+
+// Resumes a parked session with its configuration. On success `*out` is a new handle.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_acs_session_resume(const uint8_t *parked,
+                                                   size_t parked_len,
+                                                   const uint8_t *config_json,
+                                                   size_t config_len,
+                                                   struct femtocwmp_acs_session **out);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -3,7 +3,8 @@
 use std::cell::RefCell;
 use std::ffi::c_char;
 
-/// The outcome of a femtocwmp call. 0 is success; 1xxx caller misuse; 2xxx decode errors.
+/// The outcome of a femtocwmp call. 0 is success; 1xxx caller misuse; 2xxx decode errors;
+/// 3xxx the peer broke the protocol.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum femtocwmp_result {
@@ -19,6 +20,9 @@ pub enum femtocwmp_result {
     InvalidUtf8 = 1004,
     /// JSON input is not a valid message of the documented JSON form.
     InvalidJson = 1005,
+    /// The call breaks a session rule (wrong state, unknown request id, invalid message);
+    /// the session goes on.
+    LocalProtocolError = 1006,
     /// A bug inside femtocwmp was caught at the boundary; the call had no effect.
     Panic = 1999,
     /// Malformed XML.
@@ -39,6 +43,9 @@ pub enum femtocwmp_result {
     DecodeUnknownMethod = 2008,
     /// Unsupported character encoding.
     DecodeUnsupportedEncoding = 2009,
+    /// The peer broke a session rule; the session has ended (drain the outputs: the final
+    /// reply and the `Ended` event are still there).
+    RemoteProtocolError = 3001,
 }
 
 impl femtocwmp_result {
@@ -51,7 +58,9 @@ impl femtocwmp_result {
             InvalidParameter => c"an argument is out of range",
             InvalidUtf8 => c"text input is not valid UTF-8",
             InvalidJson => c"JSON input is not a valid CWMP message",
+            LocalProtocolError => c"the call breaks a session rule",
             Panic => c"internal error caught at the C boundary (a bug: please report it)",
+            RemoteProtocolError => c"the peer broke a session rule",
             DecodeXml => c"malformed XML",
             DecodeForbidden => c"DTD or entity declaration refused",
             DecodeUndefinedEntity => c"undefined entity reference",
@@ -73,6 +82,7 @@ impl femtocwmp_result {
             InvalidParameter,
             InvalidUtf8,
             InvalidJson,
+            LocalProtocolError,
             Panic,
             DecodeXml,
             DecodeForbidden,
@@ -83,6 +93,7 @@ impl femtocwmp_result {
             DecodeInvalidValue,
             DecodeUnknownMethod,
             DecodeUnsupportedEncoding,
+            RemoteProtocolError,
         ]
         .into_iter()
         .find(|r| *r as u32 == code)
