@@ -21,6 +21,7 @@
 #![warn(missing_docs)]
 
 pub mod codec;
+pub mod configfile;
 pub mod session;
 
 pub use codec::*;

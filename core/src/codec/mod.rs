@@ -9,7 +9,7 @@
 mod check;
 mod codes;
 mod datetime;
-mod dom;
+pub(crate) mod dom;
 mod envelope;
 mod error;
 mod fault;
