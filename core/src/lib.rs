@@ -22,6 +22,7 @@
 
 pub mod codec;
 pub mod configfile;
+pub mod hems;
 pub mod henb;
 pub mod session;
 

@@ -1,8 +1,10 @@
-//! The HeNB side of the TS 32.593 procedures: the typed data model and (to come) the Agent
-//! that runs sessions on it.
+//! The HeNB side of the TS 32.593 procedures: the typed data model and the [`Agent`] that
+//! runs sessions on it across time.
 
+mod agent;
 mod femtocell;
 mod model;
 
+pub use agent::{Agent, AgentConfig, AgentEvent, AgentSnapshot, Transfer};
 pub use femtocell::{femtocell_model, FemtocellInfo, ACS_URL, IPSEC_ADDRESS, PARAMETER_KEY};
 pub use model::{ActiveNotify, Applied, Changed, DataModel, Param, Table};

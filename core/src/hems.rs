@@ -1,0 +1,775 @@
+//! The HeMS side of the TS 32.593 procedures: a registry of devices, each with a queue of
+//! procedures that run across sessions — configuration by file download (5.1.2),
+//! configuration by SetParameterValues (5.1.3) and the IPsec inner address change notified
+//! by Inform (5.1.4) — sans-IO. The transport hands it HTTP requests per connection and sends
+//! what comes out; Connection Requests are outputs too.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::codec::*;
+use crate::session::{
+    Acceptor, AcsConfig, AcsEvent, AcsInput, AcsOutcome, AcsSession, HttpResponse, Output,
+    RequestId, Timestamp,
+};
+
+/// Identifies a procedure submitted to the [`Hems`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct ProcedureId(pub u64);
+
+/// Identifies one transport connection (the transport's choice, e.g. a counter).
+pub type ConnectionId = u64;
+
+/// What the HeMS asks a device to do.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Procedure {
+    /// TS 32.593 5.1.2: Download of a TS 32.594 configuration file ("3 Vendor Configuration
+    /// File"); succeeds on DownloadResponse Status 0, or Status 1 then a TransferComplete with
+    /// FaultCode 0 (same or later session); fails on a fault, a TransferComplete fault, or
+    /// `timeout_ms` without a TransferComplete.
+    ConfigureByFileDownload {
+        /// Where the HeNB fetches the file.
+        url: String,
+        /// File server user name.
+        username: String,
+        /// File server password.
+        password: String,
+        /// Size in bytes (0 = unknown).
+        file_size: u32,
+        /// Target file name (empty = HeNB decides).
+        target_file_name: String,
+        /// Seconds to wait after the session (0 = none).
+        delay_seconds: u32,
+        /// How long to wait for the TransferComplete.
+        timeout_ms: u64,
+    },
+    /// TS 32.593 5.1.3: SetParameterValues.
+    ConfigureBySetParameterValues {
+        /// What to set.
+        params: Vec<ParameterValueStruct>,
+        /// The new ParameterKey.
+        parameter_key: String,
+    },
+    /// Firmware download ("1 Firmware Upgrade Image"), completed by TransferComplete after
+    /// the HeNB's reboot.
+    FirmwareUpgrade {
+        /// Image URL.
+        url: String,
+        /// File server user name.
+        username: String,
+        /// File server password.
+        password: String,
+        /// Size in bytes.
+        file_size: u32,
+        /// How long to wait for the TransferComplete.
+        timeout_ms: u64,
+    },
+    /// Any single request (GetParameterValues, GetParameterNames, Reboot, AddObject...): its
+    /// response is the outcome.
+    Rpc(Body),
+}
+
+/// How a procedure ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum ProcedureOutcome {
+    /// Done: the response (and, for a download, the TransferComplete).
+    Success {
+        /// The response to the request.
+        response: Body,
+        /// The TransferComplete that completed a download.
+        transfer: Option<TransferComplete>,
+    },
+    /// The HeNB refused the request with this fault (with every per-parameter fault for
+    /// SetParameterValues).
+    Fault(Fault),
+    /// The HeNB reported the transfer failed.
+    TransferFailed(TransferComplete),
+    /// No TransferComplete came in time.
+    TimedOut,
+}
+
+impl ProcedureOutcome {
+    /// Whether the procedure succeeded.
+    pub fn is_success(&self) -> bool {
+        matches!(self, ProcedureOutcome::Success { .. })
+    }
+}
+
+/// What the HeMS reports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum HemsEvent {
+    /// A device opened a session (its Inform's events).
+    Informed {
+        /// Device key (`OUI-[ProductClass-]Serial`).
+        device: String,
+        /// The events.
+        events: Vec<EventStruct>,
+        /// Whether this is the device's first contact with this HeMS (BOOTSTRAP).
+        bootstrap: bool,
+    },
+    /// TS 32.593 5.1.4: the device's inner IPsec address changed.
+    IpsecAddressChanged {
+        /// Device key.
+        device: String,
+        /// The address known before (None on first sight).
+        old: Option<String>,
+        /// The new address.
+        new: String,
+    },
+    /// A procedure finished.
+    ProcedureFinished {
+        /// The procedure.
+        id: ProcedureId,
+        /// Device key.
+        device: String,
+        /// How.
+        outcome: ProcedureOutcome,
+    },
+    /// A session ended.
+    SessionEnded {
+        /// Device key.
+        device: String,
+        /// How.
+        outcome: AcsOutcome,
+    },
+}
+
+/// What the transport must do.
+#[derive(Debug, Clone, PartialEq)]
+#[must_use]
+#[allow(clippy::large_enum_variant)] // produced and consumed once each; boxing buys nothing
+pub enum HemsOutput {
+    /// Send this HTTP response on connection `conn`.
+    Respond {
+        /// The connection.
+        conn: ConnectionId,
+        /// The response.
+        response: Box<HttpResponse>,
+    },
+    /// Ask the device for a session (TR-069 3.2.2): HTTP GET to `url` with Digest.
+    ConnectionRequest {
+        /// Device key.
+        device: String,
+        /// Its ConnectionRequestURL.
+        url: String,
+        /// Its ConnectionRequestUsername.
+        username: String,
+        /// Its ConnectionRequestPassword.
+        password: String,
+    },
+    /// An event.
+    Event(HemsEvent),
+    /// Call `handle_timeout` at this time.
+    Timeout(Timestamp),
+    /// Nothing to do.
+    Idle,
+}
+
+/// How the HeMS behaves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HemsConfig {
+    /// Each session's configuration.
+    pub session: AcsConfig,
+    /// Parameter names that carry the HeNB's inner IPsec address; `{i}` matches an instance
+    /// number (TR-262 FAP.Tunnel.IKESA.{i}.IPAddress under Device. and
+    /// InternetGatewayDevice.).
+    pub ipsec_address_params: Vec<String>,
+    /// Also treat the host of `ManagementServer.ConnectionRequestURL` as the inner address
+    /// (Device:2 HeNBs without FAP.Tunnel, where CWMP runs over the tunnel).
+    pub connection_request_url_host: bool,
+    /// Connection Request credentials for devices that have none set.
+    pub default_cr_password: String,
+    /// How long to wait for the session a Connection Request asked for before asking again.
+    pub connection_request_retry_ms: u64,
+    /// How many times to ask before waiting for the device's own next session.
+    pub connection_request_attempts: u32,
+}
+
+impl Default for HemsConfig {
+    fn default() -> Self {
+        HemsConfig {
+            session: AcsConfig::default(),
+            ipsec_address_params: vec![
+                "Device.FAP.Tunnel.IKESA.{i}.IPAddress".into(),
+                "InternetGatewayDevice.FAP.Tunnel.IKESA.{i}.IPAddress".into(),
+            ],
+            connection_request_url_host: false,
+            default_cr_password: String::new(),
+            connection_request_retry_ms: 30_000,
+            connection_request_attempts: 5,
+        }
+    }
+}
+
+/// A procedure waiting, or under way.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProcedureEntry {
+    /// Its id.
+    pub id: ProcedureId,
+    /// What it is.
+    pub procedure: Procedure,
+    /// The CommandKey of its Download, once sent.
+    pub command_key: Option<String>,
+    /// Deadline of the TransferComplete, once the DownloadResponse said Status 1.
+    pub transfer_deadline: Option<Timestamp>,
+    /// The DownloadResponse, while the TransferComplete is awaited.
+    pub response: Option<Body>,
+}
+
+/// What the HeMS keeps about one device: serializable, so that a deployment keeps it in any
+/// store ([`Hems::export_device`], [`Hems::import_device`]) and runs several HeMS processes.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DeviceRecord {
+    /// Who.
+    pub device_id: DeviceIdStruct,
+    /// Last known ConnectionRequestURL.
+    pub connection_request_url: Option<String>,
+    /// Connection Request user name (default: the serial number).
+    pub cr_username: Option<String>,
+    /// Connection Request password.
+    pub cr_password: Option<String>,
+    /// The inner IPsec address (TS 32.593 5.1.4).
+    pub ipsec_address: Option<String>,
+    /// Last known values of the parameters its Informs carried.
+    pub parameters: BTreeMap<String, String>,
+    /// Procedures not yet sent.
+    pub queue: VecDeque<ProcedureEntry>,
+    /// Procedures waiting for a TransferComplete.
+    pub awaiting_transfer: Vec<ProcedureEntry>,
+    /// Counter for CommandKeys.
+    pub next_command_key: u64,
+    /// When to send the next Connection Request, and how many were sent.
+    pub connection_request: Option<(Timestamp, u32)>,
+}
+
+struct Live {
+    session: AcsSession,
+    device: String,
+    /// session request -> procedure
+    sent: Vec<(RequestId, ProcedureEntry)>,
+}
+
+/// The HeMS procedure layer. Not safe for concurrent use.
+#[doc(alias = "HeMS")]
+pub struct Hems {
+    config: Arc<HemsConfig>,
+    session_config: Arc<AcsConfig>,
+    devices: HashMap<String, DeviceRecord>,
+    live: HashMap<ConnectionId, Live>,
+    next_id: u64,
+    outputs: VecDeque<HemsOutput>,
+}
+
+fn matches_pattern(pattern: &str, name: &str) -> bool {
+    let mut p = pattern.split('.');
+    let mut n = name.split('.');
+    loop {
+        match (p.next(), n.next()) {
+            (None, None) => return true,
+            (Some("{i}"), Some(x)) if !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit()) => {}
+            (Some(a), Some(b)) if a == b => {}
+            _ => return false,
+        }
+    }
+}
+
+fn url_host(url: &str) -> Option<String> {
+    let rest = url.split_once("://")?.1;
+    let authority = rest.split('/').next()?;
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next()?
+    } else {
+        authority.rsplit_once(':').map_or(authority, |(h, _)| h)
+    };
+    (!host.is_empty()).then(|| host.to_owned())
+}
+
+impl Hems {
+    /// A HeMS with `config`.
+    pub fn new(config: HemsConfig) -> Hems {
+        Hems {
+            // the Hems queues each device's procedures once the CPE's own requests are in
+            // (its TransferComplete may settle a Download before it is resent), so it ends
+            // sessions itself
+            session_config: Arc::new(AcsConfig {
+                end_on_empty_queue: false,
+                ..config.session.clone()
+            }),
+            config: Arc::new(config),
+            devices: HashMap::new(),
+            live: HashMap::new(),
+            next_id: 1,
+            outputs: VecDeque::new(),
+        }
+    }
+
+    /// A device's record.
+    pub fn device(&self, key: &str) -> Option<&DeviceRecord> {
+        self.devices.get(key)
+    }
+
+    /// The record to store (and forget here, with `forget`), e.g. when its session ends.
+    pub fn export_device(&self, key: &str) -> Option<DeviceRecord> {
+        self.devices.get(key).cloned()
+    }
+
+    /// Loads a record from the store (before or when the device's session starts).
+    pub fn import_device(&mut self, record: DeviceRecord) {
+        let key = record.device_id.device_key();
+        self.devices.insert(key, record);
+    }
+
+    /// Drops a device's record from memory (after exporting it).
+    pub fn forget_device(&mut self, key: &str) -> Option<DeviceRecord> {
+        self.devices.remove(key)
+    }
+
+    /// Submits a procedure for a device (key `OUI-[ProductClass-]Serial`). It runs in the
+    /// device's next session; if none is open, a Connection Request output asks for one.
+    pub fn submit(&mut self, device: &str, procedure: Procedure, now: Timestamp) -> ProcedureId {
+        let id = ProcedureId(self.next_id);
+        self.next_id += 1;
+        let rec = self.devices.entry(device.to_owned()).or_default();
+        rec.queue.push_back(ProcedureEntry {
+            id,
+            procedure,
+            command_key: None,
+            transfer_deadline: None,
+            response: None,
+        });
+        let live = self
+            .live
+            .values()
+            .any(|l| l.device == device && !l.session.is_ended());
+        if !live {
+            self.connection_request(device, now);
+        }
+        id
+    }
+
+    /// Asks the device for a session (TR-069 3.2.2) and arms the retry.
+    fn connection_request(&mut self, device: &str, now: Timestamp) {
+        let Some(rec) = self.devices.get_mut(device) else {
+            return;
+        };
+        let Some(url) = rec.connection_request_url.clone() else {
+            return;
+        };
+        let sent = rec.connection_request.map_or(0, |(_, n)| n) + 1;
+        rec.connection_request = (sent < self.config.connection_request_attempts)
+            .then(|| (now.plus_ms(self.config.connection_request_retry_ms), sent));
+        let username = rec
+            .cr_username
+            .clone()
+            .unwrap_or_else(|| rec.device_id.serial_number.clone());
+        let password = rec
+            .cr_password
+            .clone()
+            .unwrap_or_else(|| self.config.default_cr_password.clone());
+        self.outputs.push_back(HemsOutput::ConnectionRequest {
+            device: device.to_owned(),
+            url,
+            username,
+            password,
+        });
+    }
+
+    /// An HTTP request on connection `conn` (its first one must carry the Inform).
+    pub fn handle_http_request(
+        &mut self,
+        conn: ConnectionId,
+        headers: &[(&str, &str)],
+        body: &[u8],
+        now: Timestamp,
+    ) {
+        if let Some(live) = self.live.get_mut(&conn) {
+            if !live.session.is_ended() {
+                let _ = live.session.handle_http_request(headers, body, now);
+                self.drain(conn, now);
+                return;
+            }
+            self.live.remove(&conn);
+        }
+        match Acceptor::accept(headers, body, now) {
+            Ok(accepted) => {
+                let device = accepted.device_id().device_key();
+                self.devices.entry(device.clone()).or_default().device_id =
+                    accepted.device_id().clone();
+                let session = accepted.into_session(self.session_config.clone());
+                self.live.insert(
+                    conn,
+                    Live {
+                        session,
+                        device,
+                        sent: Vec::new(),
+                    },
+                );
+                self.drain(conn, now);
+            }
+            Err(_) => self.outputs.push_back(HemsOutput::Respond {
+                conn,
+                response: Box::new(HttpResponse {
+                    status: 400,
+                    headers: Vec::new(),
+                    body: Vec::new(),
+                }),
+            }),
+        }
+    }
+
+    /// The connection closed.
+    pub fn handle_connection_closed(&mut self, conn: ConnectionId, now: Timestamp) {
+        if let Some(live) = self.live.get_mut(&conn) {
+            let _ = live.session.handle_input(AcsInput::ConnectionClosed(now));
+            self.drain(conn, now);
+            self.live.remove(&conn);
+        }
+    }
+
+    /// Time has passed: session timeouts and TransferComplete deadlines.
+    pub fn handle_timeout(&mut self, now: Timestamp) {
+        let conns: Vec<ConnectionId> = self.live.keys().copied().collect();
+        for c in conns {
+            if let Some(l) = self.live.get_mut(&c) {
+                let _ = l.session.handle_input(AcsInput::Timeout(now));
+            }
+            self.drain(c, now);
+            if self.live.get(&c).is_some_and(|l| l.session.is_ended()) {
+                self.live.remove(&c);
+            }
+        }
+        let due: Vec<String> = self
+            .devices
+            .iter()
+            .filter(|(k, r)| {
+                r.connection_request.is_some_and(|(t, _)| now >= t)
+                    && !r.queue.is_empty()
+                    && !self
+                        .live
+                        .values()
+                        .any(|l| &l.device == *k && !l.session.is_ended())
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in due {
+            self.connection_request(&k, now);
+        }
+        for (key, rec) in self.devices.iter_mut() {
+            let (late, keep): (Vec<_>, Vec<_>) = rec
+                .awaiting_transfer
+                .drain(..)
+                .partition(|e| e.transfer_deadline.is_some_and(|d| now >= d));
+            rec.awaiting_transfer = keep;
+            for e in late {
+                self.outputs
+                    .push_back(HemsOutput::Event(HemsEvent::ProcedureFinished {
+                        id: e.id,
+                        device: key.clone(),
+                        outcome: ProcedureOutcome::TimedOut,
+                    }));
+            }
+        }
+    }
+
+    /// The next output; drain until `Timeout` or `Idle` after every input and command.
+    pub fn poll_output(&mut self) -> HemsOutput {
+        if let Some(o) = self.outputs.pop_front() {
+            return o;
+        }
+        let sessions = self.live.values().filter_map(|l| l.session.poll_timeout());
+        let transfers = self.devices.values().flat_map(|r| {
+            r.awaiting_transfer
+                .iter()
+                .filter_map(|e| e.transfer_deadline)
+        });
+        let requests = self
+            .devices
+            .values()
+            .filter(|r| !r.queue.is_empty())
+            .filter_map(|r| r.connection_request.map(|(t, _)| t));
+        match sessions.chain(transfers).chain(requests).min() {
+            Some(t) => HemsOutput::Timeout(t),
+            None => HemsOutput::Idle,
+        }
+    }
+
+    fn drain(&mut self, conn: ConnectionId, now: Timestamp) {
+        loop {
+            let Some(live) = self.live.get_mut(&conn) else {
+                return;
+            };
+            match live.session.poll_output() {
+                Output::Transmit(response) => self.outputs.push_back(HemsOutput::Respond {
+                    conn,
+                    response: Box::new(response),
+                }),
+                Output::Event(e) => self.on_event(conn, e, now),
+                Output::Timeout(_) | Output::Idle => return,
+            }
+        }
+    }
+
+    fn on_event(&mut self, conn: ConnectionId, e: AcsEvent, now: Timestamp) {
+        let Some(live) = self.live.get_mut(&conn) else {
+            return;
+        };
+        let device = live.device.clone();
+        let rec = self.devices.entry(device.clone()).or_default();
+        match e {
+            AcsEvent::Informed { inform, .. } => {
+                let bootstrap = inform.has_event(&EventCode::Bootstrap);
+                let mut ipsec = None;
+                for p in &inform.parameter_list {
+                    rec.parameters
+                        .insert(p.name.clone(), p.value.as_str().to_owned());
+                    if p.name.ends_with(".ManagementServer.ConnectionRequestURL") {
+                        rec.connection_request_url = Some(p.value.as_str().to_owned());
+                        if self.config.connection_request_url_host {
+                            ipsec = ipsec.or_else(|| url_host(p.value.as_str()));
+                        }
+                    }
+                    if self
+                        .config
+                        .ipsec_address_params
+                        .iter()
+                        .any(|pat| matches_pattern(pat, &p.name))
+                    {
+                        ipsec = Some(p.value.as_str().to_owned());
+                    }
+                }
+                self.outputs
+                    .push_back(HemsOutput::Event(HemsEvent::Informed {
+                        device: device.clone(),
+                        events: inform.event.clone(),
+                        bootstrap,
+                    }));
+                if let Some(new) = ipsec {
+                    if rec.ipsec_address.as_deref() != Some(new.as_str()) {
+                        let old = rec.ipsec_address.replace(new.clone());
+                        self.outputs
+                            .push_back(HemsOutput::Event(HemsEvent::IpsecAddressChanged {
+                                device: device.clone(),
+                                old,
+                                new,
+                            }));
+                    }
+                }
+                rec.connection_request = None;
+            }
+            AcsEvent::AwaitingRequests => {
+                // the CPE has sent its own requests: now the queued procedures
+                loop {
+                    let Some(mut entry) = rec.queue.pop_front() else {
+                        live.session.finish(now);
+                        return;
+                    };
+                    let body = request_for(&mut entry, rec);
+                    match live.session.queue(body, now) {
+                        Ok(id) => {
+                            live.sent.push((id, entry));
+                            return;
+                        }
+                        Err(err) => {
+                            let fault = Fault::new(FaultCode::AcsInvalidArguments, err.to_string());
+                            self.outputs.push_back(HemsOutput::Event(
+                                HemsEvent::ProcedureFinished {
+                                    id: entry.id,
+                                    device: device.clone(),
+                                    outcome: ProcedureOutcome::Fault(fault),
+                                },
+                            ));
+                        }
+                    }
+                }
+            }
+            AcsEvent::CpeRequest {
+                body: Body::TransferComplete(tc),
+                ..
+            } => {
+                let key = Some(tc.command_key.as_str());
+                let waiting = rec
+                    .awaiting_transfer
+                    .iter()
+                    .position(|e| e.command_key.as_deref() == key);
+                // a Download whose response was lost is queued again: its TransferComplete
+                // settles it, and it is not sent twice
+                let queued = rec
+                    .queue
+                    .iter()
+                    .position(|e| e.command_key.as_deref() == key);
+                let sent = live
+                    .sent
+                    .iter()
+                    .position(|(_, e)| e.command_key.as_deref() == key);
+                let entry = match (waiting, queued, sent) {
+                    (Some(p), _, _) => Some(rec.awaiting_transfer.remove(p)),
+                    (None, Some(q), _) => rec.queue.remove(q),
+                    (None, None, Some(s)) => Some(live.sent.remove(s).1),
+                    // unknown or a duplicate: answered already, nothing to do
+                    (None, None, None) => None,
+                };
+                if let Some(entry) = entry {
+                    let outcome = if tc.fault_struct.is_success() {
+                        ProcedureOutcome::Success {
+                            response: entry.response.clone().unwrap_or(Body::DownloadResponse(
+                                DownloadResponse {
+                                    status: 1,
+                                    ..DownloadResponse::default()
+                                },
+                            )),
+                            transfer: Some(tc),
+                        }
+                    } else {
+                        ProcedureOutcome::TransferFailed(tc)
+                    };
+                    self.outputs
+                        .push_back(HemsOutput::Event(HemsEvent::ProcedureFinished {
+                            id: entry.id,
+                            device,
+                            outcome,
+                        }));
+                }
+            }
+            AcsEvent::CpeRequest { .. } => {}
+            AcsEvent::Response { id, result } => {
+                let Some(pos) = live.sent.iter().position(|(i, _)| *i == id) else {
+                    return;
+                };
+                let (_, mut entry) = live.sent.remove(pos);
+                let outcome = match result {
+                    Err(f) => ProcedureOutcome::Fault(f),
+                    Ok(Body::DownloadResponse(r)) if r.status == 1 => {
+                        let timeout = match &entry.procedure {
+                            Procedure::ConfigureByFileDownload { timeout_ms, .. }
+                            | Procedure::FirmwareUpgrade { timeout_ms, .. } => *timeout_ms,
+                            _ => 3_600_000,
+                        };
+                        entry.transfer_deadline = Some(now.plus_ms(timeout));
+                        entry.response = Some(Body::DownloadResponse(r));
+                        rec.awaiting_transfer.push(entry);
+                        return;
+                    }
+                    Ok(response) => ProcedureOutcome::Success {
+                        response,
+                        transfer: None,
+                    },
+                };
+                self.outputs
+                    .push_back(HemsOutput::Event(HemsEvent::ProcedureFinished {
+                        id: entry.id,
+                        device,
+                        outcome,
+                    }));
+            }
+            AcsEvent::Ended(outcome) => {
+                // unanswered requests go back to the front of the queue, in order
+                let sent = std::mem::take(&mut live.sent);
+                for (_, entry) in sent.into_iter().rev() {
+                    rec.queue.push_front(entry);
+                }
+                self.outputs
+                    .push_back(HemsOutput::Event(HemsEvent::SessionEnded {
+                        device,
+                        outcome,
+                    }));
+            }
+        }
+    }
+}
+
+/// The request that runs a procedure (a Download gets its CommandKey once, so that a resend
+/// after a lost response is recognised by the HeNB).
+fn request_for(entry: &mut ProcedureEntry, rec: &mut DeviceRecord) -> Body {
+    let mut key = || {
+        rec.next_command_key += 1;
+        format!("hems-{}", rec.next_command_key)
+    };
+    match &entry.procedure {
+        Procedure::ConfigureByFileDownload {
+            url,
+            username,
+            password,
+            file_size,
+            target_file_name,
+            delay_seconds,
+            ..
+        } => {
+            let command_key = entry.command_key.get_or_insert_with(&mut key).clone();
+            Body::Download(Download {
+                command_key,
+                file_type: FileType::VendorConfigurationFile,
+                url: url.clone(),
+                username: username.clone(),
+                password: password.clone(),
+                file_size: *file_size,
+                target_file_name: target_file_name.clone(),
+                delay_seconds: *delay_seconds,
+                success_url: String::new(),
+                failure_url: String::new(),
+            })
+        }
+        Procedure::FirmwareUpgrade {
+            url,
+            username,
+            password,
+            file_size,
+            ..
+        } => {
+            let command_key = entry.command_key.get_or_insert_with(&mut key).clone();
+            Body::Download(Download {
+                command_key,
+                file_type: FileType::FirmwareUpgradeImage,
+                url: url.clone(),
+                username: username.clone(),
+                password: password.clone(),
+                file_size: *file_size,
+                ..Download::default()
+            })
+        }
+        Procedure::ConfigureBySetParameterValues {
+            params,
+            parameter_key,
+        } => Body::SetParameterValues(SetParameterValues {
+            parameter_list: params.clone(),
+            parameter_key: parameter_key.clone(),
+        }),
+        Procedure::Rpc(body) => body.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn patterns_and_hosts() {
+        assert!(matches_pattern(
+            "Device.FAP.Tunnel.IKESA.{i}.IPAddress",
+            "Device.FAP.Tunnel.IKESA.12.IPAddress"
+        ));
+        assert!(!matches_pattern(
+            "Device.FAP.Tunnel.IKESA.{i}.IPAddress",
+            "Device.FAP.Tunnel.IKESA.x.IPAddress"
+        ));
+        assert!(!matches_pattern(
+            "Device.FAP.Tunnel.IKESA.{i}.IPAddress",
+            "Device.FAP.Tunnel.IKESA.1.IPAddressX"
+        ));
+        assert_eq!(
+            url_host("http://10.0.0.2:7547/cr").as_deref(),
+            Some("10.0.0.2")
+        );
+        assert_eq!(
+            url_host("http://[2001:db8::1]:7547/").as_deref(),
+            Some("2001:db8::1")
+        );
+        assert_eq!(url_host("nonsense"), None);
+    }
+}

@@ -1,0 +1,823 @@
+//! The TS 32.593 configuration-management flows end to end: a HeMS (`hems::Hems`) and
+//! HeNB agents (`henb::Agent`) driven together in memory, with a file server, a lossy link
+//! and restarts.
+
+use std::collections::HashMap;
+
+use femtocwmp::configfile::ConfigFile;
+use femtocwmp::hems::*;
+use femtocwmp::henb::*;
+use femtocwmp::session::{CpeConfig, Output, Timestamp};
+use femtocwmp::*;
+
+const RF: &str = "Device.Services.FAPService.1.CellConfig.LTE.RAN.RF.";
+const FILE_URL: &str = "http://files.hems.example.net/henb/S1/config.xml";
+
+fn device_id(serial: &str) -> DeviceIdStruct {
+    DeviceIdStruct {
+        manufacturer: "Acme".into(),
+        oui: "00A0C6".into(),
+        product_class: "FAP-LTE".into(),
+        serial_number: serial.into(),
+    }
+}
+
+fn agent(serial: &str, now: Timestamp) -> Agent {
+    let info = FemtocellInfo {
+        device_id: device_id(serial),
+        acs_url: "http://hems.example.net/cwmp".into(),
+        connection_request_url: format!("http://10.0.0.2:7547/cr/{serial}"),
+        software_version: "4.3.7".into(),
+        ipsec_address: "172.16.0.10".into(),
+    };
+    let config = AgentConfig {
+        device_id: device_id(serial),
+        session: CpeConfig::default(),
+        rng_seed: 11,
+        ..AgentConfig::default()
+    };
+    Agent::new(config, femtocell_model(&info), now)
+}
+
+fn config_file(params: &[(&str, &str)]) -> Vec<u8> {
+    ConfigFile {
+        file_format_version: "32.594 V14.0.0".into(),
+        vendor_name: "Acme".into(),
+        parameters: params
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect(),
+        ..ConfigFile::default()
+    }
+    .to_xml()
+}
+
+/// One HeMS, one HeNB, a file server and a link that can lose messages.
+struct World {
+    now: Timestamp,
+    hems: Hems,
+    henb: Agent,
+    files: HashMap<String, (String, Vec<u8>)>,
+    conn: u64,
+    /// "HeNB Inform", "HeMS Download", "HeMS 204", "file GET"...
+    log: Vec<String>,
+    hems_events: Vec<HemsEvent>,
+    agent_events: Vec<AgentEvent>,
+    messages: usize,
+    drop_message: Option<usize>,
+    restart_at_message: Option<usize>,
+    restarts: usize,
+}
+
+fn describe(who: &str, status: u16, body: &[u8]) -> String {
+    if body.is_empty() {
+        return if status == 0 {
+            format!("{who} (empty)")
+        } else {
+            format!("{who} {status}")
+        };
+    }
+    match decode(body) {
+        Ok(env) => match &env.body {
+            Body::Inform(i) => {
+                let ev: Vec<&str> = i.event.iter().map(|e| e.event_code.as_str()).collect();
+                format!("{who} Inform [{}]", ev.join(", "))
+            }
+            b => format!("{who} {}", b.method_name()),
+        },
+        Err(_) => format!("{who} ?"),
+    }
+}
+
+impl World {
+    fn new() -> World {
+        let now = Timestamp(1_000);
+        World {
+            now,
+            hems: Hems::new(HemsConfig::default()),
+            henb: agent("S1", now),
+            files: HashMap::new(),
+            conn: 1,
+            log: Vec::new(),
+            hems_events: Vec::new(),
+            agent_events: Vec::new(),
+            messages: 0,
+            drop_message: None,
+            restart_at_message: None,
+            restarts: 0,
+        }
+    }
+
+    fn key(&self) -> String {
+        device_id("S1").device_key()
+    }
+
+    /// Runs until nothing is due before `until` (time jumps to the next deadline).
+    fn run_until(&mut self, until: Timestamp) {
+        for _ in 0..10_000 {
+            let mut progressed = false;
+            // the HeNB
+            loop {
+                match self.henb.poll_output() {
+                    Output::Transmit(post) => {
+                        progressed = true;
+                        self.deliver_post(post);
+                    }
+                    Output::Event(e) => {
+                        progressed = true;
+                        self.on_agent_event(e);
+                    }
+                    Output::Timeout(t) if t <= self.now => {
+                        self.henb.handle_timeout(self.now);
+                        progressed = true;
+                    }
+                    Output::Timeout(_) | Output::Idle => break,
+                }
+            }
+            // the HeMS
+            loop {
+                match self.hems.poll_output() {
+                    HemsOutput::Respond { conn, response } => {
+                        progressed = true;
+                        self.deliver_response(conn, *response);
+                    }
+                    HemsOutput::ConnectionRequest { .. } => {
+                        progressed = true;
+                        self.log.push("HeMS ConnectionRequest".into());
+                        self.henb.connection_request(self.now);
+                    }
+                    HemsOutput::Event(e) => {
+                        progressed = true;
+                        self.hems_events.push(e);
+                    }
+                    HemsOutput::Timeout(t) if t <= self.now => {
+                        self.hems.handle_timeout(self.now);
+                        progressed = true;
+                    }
+                    HemsOutput::Timeout(_) | HemsOutput::Idle => break,
+                }
+            }
+            if progressed {
+                continue;
+            }
+            let next = [self.henb_deadline(), self.hems_deadline()]
+                .into_iter()
+                .flatten()
+                .min();
+            match next {
+                Some(t) if t <= until => self.now = t.max(self.now),
+                _ => return,
+            }
+        }
+        panic!("the world does not settle: {:?}", self.log);
+    }
+
+    fn henb_deadline(&mut self) -> Option<Timestamp> {
+        match self.henb.poll_output() {
+            Output::Timeout(t) => Some(t),
+            Output::Idle => None,
+            other => panic!("undrained output {other:?}"),
+        }
+    }
+
+    fn hems_deadline(&mut self) -> Option<Timestamp> {
+        match self.hems.poll_output() {
+            HemsOutput::Timeout(t) => Some(t),
+            HemsOutput::Idle => None,
+            other => panic!("undrained output {other:?}"),
+        }
+    }
+
+    fn lose(&mut self) -> bool {
+        let n = self.messages;
+        self.messages += 1;
+        if self.restart_at_message == Some(n) {
+            // the HeNB loses power right here; what it stored survives
+            self.log.push("HeNB restart".into());
+            let snap = self.henb.snapshot();
+            let json = serde_json::to_string(&snap).unwrap();
+            let back: AgentSnapshot = serde_json::from_str(&json).unwrap();
+            self.henb = Agent::restore(back, true, self.now);
+            self.restarts += 1;
+            self.hems.handle_connection_closed(self.conn, self.now);
+            self.conn += 1;
+            return true;
+        }
+        if self.drop_message == Some(n) {
+            self.log.push("(connection lost)".into());
+            self.henb
+                .handle_transport_failed("connection lost", self.now);
+            self.hems.handle_connection_closed(self.conn, self.now);
+            self.conn += 1;
+            return true;
+        }
+        false
+    }
+
+    fn deliver_post(&mut self, post: femtocwmp::session::HttpRequest) {
+        self.now = self.now.plus_ms(2);
+        let text = describe("HeNB", 0, &post.body);
+        if text.starts_with("HeNB Inform") {
+            // each session on a connection of its own
+            self.conn += 1;
+        }
+        if self.lose() {
+            return;
+        }
+        self.log.push(text);
+        let headers: Vec<(&str, &str)> = post
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        self.hems
+            .handle_http_request(self.conn, &headers, &post.body, self.now);
+        if self.henb.in_session() {
+            return;
+        }
+        self.hems.handle_connection_closed(self.conn, self.now);
+    }
+
+    fn deliver_response(&mut self, conn: u64, response: femtocwmp::session::HttpResponse) {
+        self.now = self.now.plus_ms(2);
+        if conn != self.conn {
+            return; // a connection that is gone
+        }
+        if self.lose() {
+            return;
+        }
+        self.log
+            .push(describe("HeMS", response.status, &response.body));
+        let headers: Vec<(&str, &str)> = response
+            .headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        self.henb
+            .handle_http_response(response.status, &headers, &response.body, self.now);
+        if !self.henb.in_session() {
+            self.hems.handle_connection_closed(conn, self.now);
+        }
+    }
+
+    fn on_agent_event(&mut self, e: AgentEvent) {
+        match &e {
+            AgentEvent::DownloadRequested {
+                command_key,
+                url,
+                username,
+                password,
+                ..
+            } => {
+                self.log.push("file GET".into());
+                let result = match self.files.get(url) {
+                    None => Err((FaultCode::FileServerUnreachable, "404".into())),
+                    Some((pass, _)) if pass != password || username != "fap-dl" => {
+                        Err((FaultCode::FileTransferAuthenticationFailure, "401".into()))
+                    }
+                    Some((_, bytes)) => Ok(bytes.clone()),
+                };
+                self.henb.download_finished(command_key, result, self.now);
+            }
+            AgentEvent::RebootRequested { .. } => {
+                self.log.push("HeNB reboot".into());
+                self.henb = Agent::restore(self.henb.snapshot(), true, self.now);
+            }
+            _ => {}
+        }
+        self.agent_events.push(e);
+    }
+
+    fn finished(&self, id: ProcedureId) -> Vec<&ProcedureOutcome> {
+        self.hems_events
+            .iter()
+            .filter_map(|e| match e {
+                HemsEvent::ProcedureFinished { id: i, outcome, .. } if *i == id => Some(outcome),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The HeNB registers (BOOTSTRAP/BOOT), then everything settles.
+    fn registered() -> World {
+        let mut w = World::new();
+        w.run_until(w.now.plus_ms(1_000));
+        assert_eq!(
+            w.log,
+            [
+                "HeNB Inform [0 BOOTSTRAP, 1 BOOT]",
+                "HeMS InformResponse",
+                "HeNB (empty)",
+                "HeMS 204"
+            ]
+        );
+        assert!(matches!(
+            &w.hems_events[0],
+            HemsEvent::Informed {
+                bootstrap: true,
+                ..
+            }
+        ));
+        w.log.clear();
+        w
+    }
+}
+
+fn download(w: &mut World) -> ProcedureId {
+    let key = w.key();
+    w.hems.submit(
+        &key,
+        Procedure::ConfigureByFileDownload {
+            url: FILE_URL.into(),
+            username: "fap-dl".into(),
+            password: "s3cret".into(),
+            file_size: 0,
+            target_file_name: String::new(),
+            delay_seconds: 0,
+            timeout_ms: 3_600_000,
+        },
+        w.now,
+    )
+}
+
+#[test]
+fn figure_5_1_configuration_by_file_download() {
+    let mut w = World::registered();
+    let file = config_file(&[
+        (&format!("{RF}EARFCNDL"), "1350"),
+        (
+            "Device.Services.FAPService.1.FAPControl.LTE.AdminState",
+            "1",
+        ),
+    ]);
+    w.files.insert(FILE_URL.into(), ("s3cret".into(), file));
+    let id = download(&mut w);
+    w.run_until(w.now.plus_ms(60_000));
+    assert_eq!(
+        w.log,
+        [
+            "HeMS ConnectionRequest",
+            "HeNB Inform [6 CONNECTION REQUEST]",
+            "HeMS InformResponse",
+            "HeNB (empty)",
+            "HeMS Download",
+            "file GET",
+            "HeNB DownloadResponse",
+            "HeMS 204",
+            // applied, then reported in the same session (TS 32.593 5.1.2 step 5)
+            "HeNB TransferComplete",
+            "HeMS TransferCompleteResponse",
+            "HeNB (empty)",
+            "HeMS 204",
+        ]
+    );
+    assert_eq!(w.henb.model().value(&format!("{RF}EARFCNDL")), Some("1350"));
+    assert_eq!(
+        w.henb
+            .model()
+            .value("Device.Services.FAPService.1.FAPControl.LTE.AdminState"),
+        Some("1")
+    );
+    let outcomes = w.finished(id);
+    assert_eq!(outcomes.len(), 1);
+    let ProcedureOutcome::Success {
+        transfer: Some(tc), ..
+    } = outcomes[0]
+    else {
+        panic!("{outcomes:?}")
+    };
+    assert!(tc.fault_struct.is_success());
+    assert!(w.agent_events.iter().any(|e| matches!(
+        e,
+        AgentEvent::ParametersChanged {
+            reboot_required: true,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn figure_5_1_transfer_complete_in_a_later_session() {
+    let mut w = World::registered();
+    // the file server answers only after the session ended
+    let id = download(&mut w);
+    w.run_until(w.now.plus_ms(60_000));
+    assert!(w.finished(id).is_empty() || !w.finished(id)[0].is_success());
+    // nothing was served: 9015 reported in the same session
+    let outcome = w.finished(id);
+    let ProcedureOutcome::TransferFailed(tc) = outcome[0] else {
+        panic!("{outcome:?}")
+    };
+    assert_eq!(tc.fault_struct.fault_code, FaultCode::FileServerUnreachable);
+}
+
+#[test]
+fn a_bad_config_file_changes_nothing_and_says_why() {
+    for (what, file) in [
+        (
+            "malformed XML",
+            b"<configDataFile><configData><Device>".to_vec(),
+        ),
+        (
+            "a DTD",
+            b"<!DOCTYPE x [<!ENTITY e \"1\">]><configDataFile/>".to_vec(),
+        ),
+        (
+            "an unknown parameter",
+            config_file(&[(&format!("{RF}EARFCNDL"), "1350"), ("Device.Nope.X", "1")]),
+        ),
+        (
+            "a wrong type",
+            config_file(&[(&format!("{RF}EARFCNDL"), "lots")]),
+        ),
+        (
+            "an invalid value",
+            config_file(&[(&format!("{RF}DLBandwidth"), "7")]),
+        ),
+    ] {
+        let mut w = World::registered();
+        let before = w.henb.model().clone();
+        w.files.insert(FILE_URL.into(), ("s3cret".into(), file));
+        let id = download(&mut w);
+        w.run_until(w.now.plus_ms(60_000));
+        assert_eq!(w.henb.model(), &before, "{what}: data model unchanged");
+        let outcome = w.finished(id);
+        let ProcedureOutcome::TransferFailed(tc) = outcome[0] else {
+            panic!("{what}: {outcome:?}")
+        };
+        assert!(
+            matches!(
+                tc.fault_struct.fault_code,
+                FaultCode::FileCorrupted | FaultCode::InternalError
+            ),
+            "{what}: {:?}",
+            tc.fault_struct
+        );
+        assert!(!tc.fault_struct.fault_string.is_empty());
+    }
+}
+
+#[test]
+fn wrong_file_server_credentials_are_9012() {
+    let mut w = World::registered();
+    w.files
+        .insert(FILE_URL.into(), ("other".into(), config_file(&[])));
+    let id = download(&mut w);
+    w.run_until(w.now.plus_ms(60_000));
+    let ProcedureOutcome::TransferFailed(tc) = w.finished(id)[0] else {
+        panic!()
+    };
+    assert_eq!(
+        tc.fault_struct.fault_code,
+        FaultCode::FileTransferAuthenticationFailure
+    );
+}
+
+fn spv(w: &mut World, params: Vec<ParameterValueStruct>) -> ProcedureId {
+    let key = w.key();
+    w.hems.submit(
+        &key,
+        Procedure::ConfigureBySetParameterValues {
+            params,
+            parameter_key: "cfg-7".into(),
+        },
+        w.now,
+    )
+}
+
+#[test]
+fn figure_5_2_configuration_by_set_parameter_values() {
+    let mut w = World::registered();
+    let id = spv(
+        &mut w,
+        vec![ParameterValueStruct::new(
+            format!("{RF}PhyCellID"),
+            Value::unsigned_int(42),
+        )],
+    );
+    w.run_until(w.now.plus_ms(60_000));
+    assert_eq!(
+        w.log,
+        [
+            "HeMS ConnectionRequest",
+            "HeNB Inform [6 CONNECTION REQUEST]",
+            "HeMS InformResponse",
+            "HeNB (empty)",
+            "HeMS SetParameterValues",
+            "HeNB SetParameterValuesResponse",
+            "HeMS 204"
+        ]
+    );
+    let ProcedureOutcome::Success {
+        response: Body::SetParameterValuesResponse(r),
+        ..
+    } = w.finished(id)[0]
+    else {
+        panic!()
+    };
+    assert_eq!(r.status, 0);
+    assert_eq!(w.henb.model().value(&format!("{RF}PhyCellID")), Some("42"));
+    assert_eq!(w.henb.model().value(PARAMETER_KEY), Some("cfg-7"));
+}
+
+#[test]
+fn figure_5_2_faults_name_every_parameter() {
+    let mut w = World::registered();
+    let id = spv(
+        &mut w,
+        vec![
+            ParameterValueStruct::new(format!("{RF}PhyCellID"), Value::unsigned_int(999)),
+            ParameterValueStruct::new("Device.DeviceInfo.SerialNumber", "x"),
+        ],
+    );
+    w.run_until(w.now.plus_ms(60_000));
+    let ProcedureOutcome::Fault(f) = w.finished(id)[0] else {
+        panic!()
+    };
+    assert_eq!(f.fault_code, FaultCode::InvalidArguments);
+    let codes: Vec<u32> = f
+        .set_parameter_values_fault
+        .iter()
+        .map(|p| p.fault_code.code())
+        .collect();
+    assert_eq!(codes, [9007, 9008]);
+    assert_eq!(
+        w.henb.model().value(&format!("{RF}PhyCellID")),
+        Some("137"),
+        "nothing applied"
+    );
+}
+
+#[test]
+fn figure_5_3_ipsec_inner_address_change() {
+    let mut w = World::registered();
+    w.henb.set_ipsec_address("172.16.0.99", w.now);
+    w.run_until(w.now.plus_ms(60_000));
+    assert_eq!(
+        w.log,
+        [
+            "HeNB Inform [4 VALUE CHANGE]",
+            "HeMS InformResponse",
+            "HeNB (empty)",
+            "HeMS 204"
+        ]
+    );
+    let change = w.hems_events.iter().find_map(|e| match e {
+        HemsEvent::IpsecAddressChanged { old, new, .. } => Some((old.clone(), new.clone())),
+        _ => None,
+    });
+    assert_eq!(
+        change,
+        Some((None, "172.16.0.99".to_owned())),
+        "first sight: no old address known"
+    );
+    assert_eq!(
+        w.hems.device(&w.key()).unwrap().ipsec_address.as_deref(),
+        Some("172.16.0.99")
+    );
+    // a second change: old and new, and several changes before delivery send the latest once
+    w.log.clear();
+    w.drop_message = Some(w.messages); // the first attempt is lost
+    w.henb.set_ipsec_address("172.16.0.100", w.now);
+    w.henb.set_ipsec_address("172.16.0.101", w.now);
+    w.run_until(w.now.plus_ms(60_000));
+    assert_eq!(
+        w.log,
+        [
+            "(connection lost)",
+            "HeNB Inform [4 VALUE CHANGE]",
+            "HeMS InformResponse",
+            "HeNB (empty)",
+            "HeMS 204"
+        ]
+    );
+    let changes: Vec<(Option<String>, String)> = w
+        .hems_events
+        .iter()
+        .filter_map(|e| match e {
+            HemsEvent::IpsecAddressChanged { old, new, .. } => Some((old.clone(), new.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        changes.last().unwrap(),
+        &(Some("172.16.0.99".to_owned()), "172.16.0.101".to_owned())
+    );
+    assert!(w
+        .agent_events
+        .iter()
+        .any(|e| matches!(e, AgentEvent::RetryScheduled { attempt: 1, .. })));
+}
+
+#[test]
+fn the_inform_carries_device_id_and_the_new_address() {
+    let mut w = World::registered();
+    w.henb.set_ipsec_address("172.16.0.55", w.now);
+    let post = loop {
+        match w.henb.poll_output() {
+            Output::Transmit(post) => break post,
+            Output::Event(AgentEvent::SessionStarted { events }) => {
+                assert_eq!(events, vec![EventStruct::new(EventCode::ValueChange)])
+            }
+            other => panic!("{other:?}"),
+        }
+    };
+    let env = decode(&post.body).unwrap();
+    let Body::Inform(i) = env.body else { panic!() };
+    assert_eq!(i.device_id.serial_number, "S1");
+    assert_eq!(
+        i.parameter(IPSEC_ADDRESS).map(|v| v.as_str()),
+        Some("172.16.0.55")
+    );
+    assert!(
+        i.parameter("Device.ManagementServer.ConnectionRequestURL")
+            .is_some(),
+        "forced-inform parameters too"
+    );
+}
+
+/// Drops (or restarts the HeNB at) message `n` of a flow, then lets retries run; the flow
+/// must complete once, with nothing applied twice and no TransferComplete lost.
+fn fault_matrix(flow: &str, restart: bool) {
+    for n in 0..16 {
+        let mut w = World::registered();
+        let file = config_file(&[(&format!("{RF}EARFCNDL"), "1350")]);
+        w.files.insert(FILE_URL.into(), ("s3cret".into(), file));
+        let start = w.messages;
+        if restart {
+            w.restart_at_message = Some(start + n);
+        } else {
+            w.drop_message = Some(start + n);
+        }
+        let id = match flow {
+            "download" => download(&mut w),
+            "spv" => spv(
+                &mut w,
+                vec![ParameterValueStruct::new(
+                    format!("{RF}PhyCellID"),
+                    Value::unsigned_int(42),
+                )],
+            ),
+            "ipsec" => {
+                w.henb.set_ipsec_address("172.16.0.77", w.now);
+                ProcedureId(0)
+            }
+            "firmware" => {
+                w.files.insert(
+                    "http://files/fw.bin".into(),
+                    ("s3cret".into(), b"image".to_vec()),
+                );
+                let key = w.key();
+                w.hems.submit(
+                    &key,
+                    Procedure::FirmwareUpgrade {
+                        url: "http://files/fw.bin".into(),
+                        username: "fap-dl".into(),
+                        password: "s3cret".into(),
+                        file_size: 5,
+                        timeout_ms: 3_600_000,
+                    },
+                    w.now,
+                )
+            }
+            _ => unreachable!(),
+        };
+        // a Connection Request lost with the connection is asked again by the operator
+        w.run_until(w.now.plus_ms(600_000));
+        if flow != "ipsec" && w.finished(id).is_empty() {
+            let key = w.key();
+            w.hems
+                .submit(&key, Procedure::Rpc(Body::GetRPCMethods), w.now);
+            w.run_until(w.now.plus_ms(600_000));
+        }
+        let what = format!(
+            "{flow}, {} at message {n}: {:?}",
+            if restart { "restart" } else { "loss" },
+            w.log
+        );
+        if std::env::var("SHOW_FAULT_MATRIX").is_ok() {
+            eprintln!("{what}");
+        }
+        match flow {
+            "ipsec" => {
+                let last = w.hems_events.iter().rev().find_map(|e| match e {
+                    HemsEvent::IpsecAddressChanged { new, .. } => Some(new.clone()),
+                    _ => None,
+                });
+                assert_eq!(last.as_deref(), Some("172.16.0.77"), "{what}");
+            }
+            _ => {
+                let outcomes = w.finished(id);
+                assert_eq!(outcomes.len(), 1, "finished exactly once: {what}");
+                assert!(outcomes[0].is_success(), "{what}: {:?}", outcomes[0]);
+            }
+        }
+        if flow == "download" {
+            let gets = w.log.iter().filter(|l| *l == "file GET").count();
+            assert!(gets >= 1, "{what}");
+            assert_eq!(
+                w.henb.model().value(&format!("{RF}EARFCNDL")),
+                Some("1350"),
+                "{what}"
+            );
+            let changed = w
+                .agent_events
+                .iter()
+                .filter(|e| matches!(e, AgentEvent::ParametersChanged { .. }))
+                .count();
+            assert!(changed <= 1 || restart, "applied once: {what}");
+        }
+        if flow == "spv" {
+            assert_eq!(
+                w.henb.model().value(&format!("{RF}PhyCellID")),
+                Some("42"),
+                "{what}"
+            );
+        }
+        // nothing left behind: no TransferComplete unacknowledged, no retained event
+        let snap = w.henb.snapshot();
+        assert!(snap.requests.is_empty(), "{what}: {:?}", snap.requests);
+        assert!(snap.transfers.is_empty(), "{what}");
+    }
+}
+
+#[test]
+fn fault_matrix_file_download() {
+    fault_matrix("download", false);
+}
+
+#[test]
+fn fault_matrix_set_parameter_values() {
+    fault_matrix("spv", false);
+}
+
+#[test]
+fn fault_matrix_ipsec_change() {
+    fault_matrix("ipsec", false);
+}
+
+#[test]
+fn fault_matrix_firmware() {
+    fault_matrix("firmware", false);
+}
+
+#[test]
+fn restart_in_the_middle_of_each_flow() {
+    for flow in ["download", "spv", "ipsec", "firmware"] {
+        fault_matrix(flow, true);
+    }
+}
+
+#[test]
+fn firmware_upgrade_reboots_and_reports() {
+    let mut w = World::registered();
+    w.files.insert(
+        "http://files/fw.bin".into(),
+        ("s3cret".into(), b"image".to_vec()),
+    );
+    let key = w.key();
+    let id = w.hems.submit(
+        &key,
+        Procedure::FirmwareUpgrade {
+            url: "http://files/fw.bin".into(),
+            username: "fap-dl".into(),
+            password: "s3cret".into(),
+            file_size: 5,
+            timeout_ms: 3_600_000,
+        },
+        w.now,
+    );
+    w.run_until(w.now.plus_ms(60_000));
+    assert!(w.log.contains(&"HeNB reboot".to_owned()), "{:?}", w.log);
+    assert!(
+        w.log.iter().any(|l| l.starts_with("HeNB Inform [")
+            && l.contains("1 BOOT")
+            && l.contains("7 TRANSFER COMPLETE")
+            && l.contains("M Download")),
+        "{:?}",
+        w.log
+    );
+    assert!(w.finished(id)[0].is_success());
+}
+
+#[test]
+fn hems_records_survive_export_and_import() {
+    let mut w = World::registered();
+    let id = spv(
+        &mut w,
+        vec![ParameterValueStruct::new(
+            format!("{RF}PhyCellID"),
+            Value::unsigned_int(7),
+        )],
+    );
+    // the HeMS restarts before the device comes back: its record is reloaded from the store
+    let record = w.hems.export_device(&w.key()).unwrap();
+    let json = serde_json::to_string(&record).unwrap();
+    let mut fresh = Hems::new(HemsConfig::default());
+    fresh.import_device(serde_json::from_str(&json).unwrap());
+    w.hems = fresh;
+    w.henb.connection_request(w.now);
+    w.run_until(w.now.plus_ms(60_000));
+    assert!(w.finished(id)[0].is_success());
+    assert_eq!(w.henb.model().value(&format!("{RF}PhyCellID")), Some("7"));
+}
