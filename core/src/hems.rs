@@ -348,7 +348,11 @@ impl Hems {
             .live
             .values()
             .any(|l| l.device == device && !l.session.is_ended());
-        if !live {
+        let asked = self
+            .devices
+            .get(device)
+            .is_some_and(|r| r.connection_request.is_some());
+        if !live && !asked {
             self.connection_request(device, now);
         }
         id

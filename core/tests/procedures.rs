@@ -64,6 +64,10 @@ struct World {
     hems_events: Vec<HemsEvent>,
     agent_events: Vec<AgentEvent>,
     messages: usize,
+    /// A second HeMS (the serving one) and its URL.
+    serving: Option<(String, Hems)>,
+    on_serving: bool,
+    serving_events: Vec<HemsEvent>,
     drop_message: Option<usize>,
     restart_at_message: Option<usize>,
     restarts: usize,
@@ -102,6 +106,9 @@ impl World {
             hems_events: Vec::new(),
             agent_events: Vec::new(),
             messages: 0,
+            serving: None,
+            on_serving: false,
+            serving_events: Vec::new(),
             drop_message: None,
             restart_at_message: None,
             restarts: 0,
@@ -155,6 +162,27 @@ impl World {
                         progressed = true;
                     }
                     HemsOutput::Timeout(_) | HemsOutput::Idle => break,
+                }
+            }
+            // the serving HeMS, if any
+            let mut serving_out = Vec::new();
+            if let Some((_, serving)) = self.serving.as_mut() {
+                loop {
+                    match serving.poll_output() {
+                        HemsOutput::Timeout(t) if t <= self.now => serving.handle_timeout(self.now),
+                        HemsOutput::Timeout(_) | HemsOutput::Idle => break,
+                        other => serving_out.push(other),
+                    }
+                }
+            }
+            for out in serving_out {
+                progressed = true;
+                match out {
+                    HemsOutput::Respond { conn, response } => {
+                        self.deliver_response(conn, *response)
+                    }
+                    HemsOutput::Event(e) => self.serving_events.push(e),
+                    _ => {}
                 }
             }
             if progressed {
@@ -230,12 +258,19 @@ impl World {
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        self.hems
-            .handle_http_request(self.conn, &headers, &post.body, self.now);
+        self.on_serving = self
+            .serving
+            .as_ref()
+            .is_some_and(|(url, _)| *url == post.url);
+        let hems = match self.serving.as_mut() {
+            Some((_, h)) if self.on_serving => h,
+            _ => &mut self.hems,
+        };
+        hems.handle_http_request(self.conn, &headers, &post.body, self.now);
         if self.henb.in_session() {
             return;
         }
-        self.hems.handle_connection_closed(self.conn, self.now);
+        hems.handle_connection_closed(self.conn, self.now);
     }
 
     fn deliver_response(&mut self, conn: u64, response: femtocwmp::session::HttpResponse) {
@@ -256,7 +291,10 @@ impl World {
         self.henb
             .handle_http_response(response.status, &headers, &response.body, self.now);
         if !self.henb.in_session() {
-            self.hems.handle_connection_closed(conn, self.now);
+            match self.serving.as_mut() {
+                Some((_, h)) if self.on_serving => h.handle_connection_closed(conn, self.now),
+                _ => self.hems.handle_connection_closed(conn, self.now),
+            }
         }
     }
 
@@ -820,4 +858,202 @@ fn hems_records_survive_export_and_import() {
     w.run_until(w.now.plus_ms(60_000));
     assert!(w.finished(id)[0].is_success());
     assert_eq!(w.henb.model().value(&format!("{RF}PhyCellID")), Some("7"));
+}
+
+#[test]
+fn registration_initial_then_serving_hems() {
+    let mut w = World::registered();
+    let serving = "http://serving-hems.example.net/cwmp".to_owned();
+    w.serving = Some((serving.clone(), Hems::new(HemsConfig::default())));
+    // the initial HeMS points the HeNB at the serving HeMS and SeGW (B.3.1)
+    let gw = "Device.Services.FAPService.1.FAPControl.LTE.Gateway.SecGWServer1";
+    spv(
+        &mut w,
+        vec![
+            ParameterValueStruct::new(ACS_URL, serving.as_str()),
+            ParameterValueStruct::new(gw, "segw.serving.example.net"),
+        ],
+    );
+    w.run_until(w.now.plus_ms(60_000));
+    assert_eq!(
+        w.log,
+        [
+            "HeMS ConnectionRequest",
+            "HeNB Inform [6 CONNECTION REQUEST]",
+            "HeMS InformResponse",
+            "HeNB (empty)",
+            "HeMS SetParameterValues",
+            "HeNB SetParameterValuesResponse",
+            "HeMS 204",
+            // the new HeMS: BOOTSTRAP (TR-069 3.7.1.5)
+            "HeNB Inform [0 BOOTSTRAP]",
+            "HeMS InformResponse",
+            "HeNB (empty)",
+            "HeMS 204",
+        ]
+    );
+    assert!(matches!(
+        &w.serving_events[0],
+        HemsEvent::Informed {
+            bootstrap: true,
+            ..
+        }
+    ));
+    assert_eq!(w.henb.model().value(gw), Some("segw.serving.example.net"));
+}
+
+#[test]
+fn reboot_is_announced_with_m_reboot() {
+    let mut w = World::registered();
+    let key = w.key();
+    let id = w.hems.submit(
+        &key,
+        Procedure::Rpc(Body::Reboot(Reboot {
+            command_key: "rb-1".into(),
+        })),
+        w.now,
+    );
+    w.run_until(w.now.plus_ms(60_000));
+    assert!(w.finished(id)[0].is_success());
+    let after: Vec<&String> = w.log.iter().skip_while(|l| *l != "HeNB reboot").collect();
+    assert_eq!(after[1], "HeNB Inform [1 BOOT, M Reboot]", "{:?}", w.log);
+    let informed = w.hems_events.iter().rev().find_map(|e| match e {
+        HemsEvent::Informed { events, .. } => Some(events.clone()),
+        _ => None,
+    });
+    assert!(informed
+        .unwrap()
+        .contains(&EventStruct::with_command_key(EventCode::MReboot, "rb-1")));
+}
+
+#[test]
+fn periodic_informs_follow_the_interval() {
+    let mut w = World::registered();
+    let interval = "Device.ManagementServer.PeriodicInformInterval";
+    spv(
+        &mut w,
+        vec![ParameterValueStruct::new(interval, Value::unsigned_int(60))],
+    );
+    w.run_until(w.now.plus_ms(10_000));
+    w.log.clear();
+    // the interval in force is re-read at each session; two periods pass
+    w.run_until(w.now.plus_ms(3_700_000));
+    let periodic = w
+        .log
+        .iter()
+        .filter(|l| *l == "HeNB Inform [2 PERIODIC]")
+        .count();
+    assert!(periodic >= 1, "{:?}", w.log);
+}
+
+#[test]
+fn inventory_and_objects_through_rpc_procedures() {
+    let mut w = World::registered();
+    let key = w.key();
+    let table = "Device.Services.FAPService.1.CellConfig.LTE.RAN.NeighborList.LTECell.";
+    let add = w.hems.submit(
+        &key,
+        Procedure::Rpc(Body::AddObject(AddObject {
+            object_name: table.into(),
+            parameter_key: "n1".into(),
+        })),
+        w.now,
+    );
+    let gpn = w.hems.submit(
+        &key,
+        Procedure::Rpc(Body::GetParameterNames(GetParameterNames {
+            parameter_path: table.into(),
+            next_level: true,
+        })),
+        w.now,
+    );
+    let gpv = w.hems.submit(
+        &key,
+        Procedure::Rpc(Body::GetParameterValues(GetParameterValues {
+            parameter_names: vec![format!("{table}1.")],
+        })),
+        w.now,
+    );
+    w.run_until(w.now.plus_ms(60_000));
+    let ProcedureOutcome::Success {
+        response: Body::AddObjectResponse(a),
+        ..
+    } = w.finished(add)[0]
+    else {
+        panic!()
+    };
+    assert_eq!(a.instance_number, 1);
+    let ProcedureOutcome::Success {
+        response: Body::GetParameterNamesResponse(n),
+        ..
+    } = w.finished(gpn)[0]
+    else {
+        panic!()
+    };
+    assert_eq!(
+        n.parameter_list
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>(),
+        [format!("{table}1.")]
+    );
+    let ProcedureOutcome::Success {
+        response: Body::GetParameterValuesResponse(v),
+        ..
+    } = w.finished(gpv)[0]
+    else {
+        panic!()
+    };
+    assert_eq!(v.parameter_list.len(), 5);
+    // one session for all three, one request per HTTP response
+    assert_eq!(
+        w.log
+            .iter()
+            .filter(|l| l.starts_with("HeNB Inform"))
+            .count(),
+        1,
+        "{:?}",
+        w.log
+    );
+}
+
+#[test]
+fn connection_requests_are_authenticated_without_io() {
+    let mut henb = agent("S9", Timestamp(0));
+    while !matches!(henb.poll_output(), Output::Timeout(_) | Output::Idle) {}
+    // no password configured: accepted as is
+    assert_eq!(
+        henb.handle_connection_request("GET", &[], Timestamp(1))
+            .status,
+        200
+    );
+    // with one: a challenge, then the right answer is accepted and the wrong one refused
+    henb.parameter_changed_internally(
+        "Device.ManagementServer.ConnectionRequestPassword",
+        "crpw",
+        Timestamp(2),
+    );
+    let challenge = henb.handle_connection_request("GET", &[], Timestamp(3));
+    assert_eq!(challenge.status, 401);
+    let www = challenge.headers[0].1.clone();
+    let uri = "http://10.0.0.2:7547/cr/S9";
+    let good =
+        femtocwmp::session::authorization_for(&[&www], "S9", "crpw", "GET", uri, "c1").unwrap();
+    let bad =
+        femtocwmp::session::authorization_for(&[&www], "S9", "nope", "GET", uri, "c1").unwrap();
+    assert_eq!(
+        henb.handle_connection_request("GET", &[("Authorization", bad.as_str())], Timestamp(4))
+            .status,
+        401
+    );
+    assert_eq!(
+        henb.handle_connection_request("GET", &[("Authorization", good.as_str())], Timestamp(5))
+            .status,
+        200
+    );
+    assert_eq!(
+        henb.handle_connection_request("POST", &[], Timestamp(6))
+            .status,
+        405
+    );
 }

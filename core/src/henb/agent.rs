@@ -10,9 +10,10 @@ use super::femtocell::{ACS_URL, IPSEC_ADDRESS, PARAMETER_KEY};
 use super::model::DataModel;
 use crate::codec::*;
 use crate::configfile::ConfigFile;
+use crate::session::digest::{check_digest, DigestAlgorithm, DigestServer};
 use crate::session::{
-    retry_wait_ms, CpeConfig, CpeEvent, CpeInput, CpeSession, EndReason, HttpRequest, InformParams,
-    Output, Reply, RequestId, RetryPolicy, SessionOutcome, Timestamp,
+    retry_wait_ms, CpeConfig, CpeEvent, CpeInput, CpeSession, EndReason, HttpRequest, HttpResponse,
+    InformParams, Output, Reply, RequestId, RetryPolicy, SessionOutcome, Timestamp,
 };
 
 /// How the agent behaves.
@@ -144,6 +145,7 @@ pub struct AgentSnapshot {
 enum Deferred {
     Reboot(Option<String>),
     FactoryReset,
+    NewAcs,
 }
 
 /// The HeNB agent. Drive it like a session: `handle_*` inputs and commands, then drain
@@ -283,6 +285,61 @@ impl Agent {
             }
         }
         self.step(now);
+    }
+
+    /// Checks and answers a Connection Request (TR-069 3.2.2: an HTTP GET to the
+    /// ConnectionRequestURL, authenticated with Digest against ConnectionRequestUsername and
+    /// ConnectionRequestPassword; no check when that password is empty). A valid one is
+    /// answered 200 at once and starts a session with "6 CONNECTION REQUEST"; otherwise 401
+    /// with a challenge (or 405 for another method). Nothing is read from the network here:
+    /// give it the request's method and headers.
+    pub fn handle_connection_request(
+        &mut self,
+        method: &str,
+        headers: &[(&str, &str)],
+        now: Timestamp,
+    ) -> HttpResponse {
+        if !method.eq_ignore_ascii_case("GET") {
+            return HttpResponse {
+                status: 405,
+                headers: vec![("Allow".into(), "GET".into())],
+                body: Vec::new(),
+            };
+        }
+        let m = &self.state.model;
+        let username = m
+            .value("Device.ManagementServer.ConnectionRequestUsername")
+            .unwrap_or("")
+            .to_owned();
+        let password = m
+            .value("Device.ManagementServer.ConnectionRequestPassword")
+            .unwrap_or("")
+            .to_owned();
+        if !password.is_empty() {
+            let secret = format!("cr-{:x}", self.state.config.rng_seed);
+            let server = DigestServer {
+                realm: "femtocwmp-cr",
+                username: &username,
+                password: &password,
+                algorithm: DigestAlgorithm::Md5,
+                secret: &secret,
+                lifetime_ms: 60_000,
+            };
+            let authorization = crate::session::header(headers, "authorization");
+            if let Err(challenge) = check_digest(authorization, &server, "GET", now.0) {
+                return HttpResponse {
+                    status: 401,
+                    headers: vec![("WWW-Authenticate".into(), challenge)],
+                    body: Vec::new(),
+                };
+            }
+        }
+        self.connection_request(now);
+        HttpResponse {
+            status: 200,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
     }
 
     /// A validated Connection Request arrived (TR-069 3.2.2): a session with "6 CONNECTION
@@ -467,7 +524,13 @@ impl Agent {
             return o;
         }
         let session_deadline = self.session.as_ref().and_then(|s| s.poll_timeout());
-        let next = [session_deadline, self.next_session_at, self.periodic_at]
+        // a session wanted while one runs starts when it ends, not on a timer
+        let next_session = if self.session.is_some() {
+            None
+        } else {
+            self.next_session_at
+        };
+        let next = [session_deadline, next_session, self.periodic_at]
             .into_iter()
             .flatten()
             .min();
@@ -663,6 +726,14 @@ impl Agent {
                     Deferred::FactoryReset => self
                         .outputs
                         .push_back(Output::Event(AgentEvent::FactoryResetRequested)),
+                    Deferred::NewAcs => {
+                        // TR-069 3.7.1.5: on an ACS URL change every queued event is
+                        // discarded and the next session, to the new URL, is a BOOTSTRAP
+                        self.state.events = vec![EventStruct::new(EventCode::Bootstrap)];
+                        self.state.requests.clear();
+                        self.state.value_changes.clear();
+                        self.next_session_at = Some(now);
+                    }
                 }
             }
             let pending = !self.state.events.is_empty()
@@ -709,6 +780,10 @@ impl Agent {
             }),
             Body::SetParameterValues(r) => {
                 let applied = m.set_values(&r.parameter_list, &r.parameter_key, PARAMETER_KEY)?;
+                if applied.changed.iter().any(|n| n == ACS_URL) {
+                    // a new HeMS (initial -> serving): BOOTSTRAP there once this session ends
+                    self.deferred.push(Deferred::NewAcs);
+                }
                 let status = applied.status;
                 self.changed_by_hems(applied.changed, status == 1);
                 Ok(Body::SetParameterValuesResponse(

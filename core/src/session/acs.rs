@@ -6,7 +6,6 @@ use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest as _, Sha256};
 
 use super::digest::{self, DigestAlgorithm};
 use super::http::{cookie_value, header, HttpResponse, CONTENT_TYPE};
@@ -568,42 +567,20 @@ impl AcsSession {
                 username,
                 password,
                 algorithm,
-            } => {
-                let fresh = self.nonce(now);
-                let challenge =
-                    |stale| digest::challenge_header(&self.config.realm, &fresh, *algorithm, stale);
-                let Some(cred) = authorization.and_then(digest::parse_authorization) else {
-                    return Err(challenge(false));
-                };
-                if cred.username != *username
-                    || !digest::verify(&cred, &self.config.realm, password, "POST")
-                {
-                    return Err(challenge(false));
-                }
-                match self.nonce_age(&cred.nonce, now) {
-                    Some(age) if age <= self.config.nonce_lifetime_ms => Ok(()),
-                    Some(_) => Err(challenge(true)),
-                    None => Err(challenge(false)),
-                }
-            }
+            } => digest::check_digest(
+                authorization,
+                &digest::DigestServer {
+                    realm: &self.config.realm,
+                    username,
+                    password,
+                    algorithm: *algorithm,
+                    secret: &self.config.nonce_secret,
+                    lifetime_ms: self.config.nonce_lifetime_ms,
+                },
+                "POST",
+                now.0,
+            ),
         }
-    }
-
-    /// A stateless nonce: issue time and a keyed hash of it, so that any HeMS node sharing
-    /// `nonce_secret` can check it.
-    fn nonce(&self, now: Timestamp) -> String {
-        format!("{:x}.{}", now.0, self.nonce_mac(now.0))
-    }
-
-    fn nonce_mac(&self, t: u64) -> String {
-        let h = Sha256::digest(format!("{}:{t:x}", self.config.nonce_secret).as_bytes());
-        h[..12].iter().map(|b| format!("{b:02x}")).collect()
-    }
-
-    fn nonce_age(&self, nonce: &str, now: Timestamp) -> Option<u64> {
-        let (t, mac) = nonce.split_once('.')?;
-        let t = u64::from_str_radix(t, 16).ok()?;
-        (mac == self.nonce_mac(t)).then(|| now.0.saturating_sub(t))
     }
 
     fn transmit(&mut self, header: &Header, body: &Body, now: Timestamp) {

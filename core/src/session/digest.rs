@@ -220,6 +220,89 @@ pub(crate) fn verify(cred: &Credentials, realm: &str, password: &str, method: &s
     )
 }
 
+/// The `Authorization` value answering a `WWW-Authenticate` challenge (Digest, strongest
+/// algorithm offered; or Basic when that is all it offers), for a request `method uri`. For
+/// transports that authenticate themselves, e.g. a HeMS sending a Connection Request (TR-069
+/// 3.2.2). `cnonce` should be fresh and random. None when nothing usable is offered.
+pub fn authorization_for(
+    www_authenticate: &[&str],
+    username: &str,
+    password: &str,
+    method: &str,
+    uri: &str,
+    cnonce: &str,
+) -> Option<String> {
+    let challenges = parse_challenges(www_authenticate.iter().copied());
+    match challenges.first() {
+        Some(c) => Some(authorization(
+            c,
+            username,
+            password,
+            method,
+            request_uri(uri),
+            cnonce,
+            1,
+        )),
+        None if www_authenticate.iter().any(|v| offers_basic(v)) => {
+            Some(basic_authorization(username, password))
+        }
+        None => None,
+    }
+}
+
+/// What a server needs to check Digest credentials statelessly.
+pub(crate) struct DigestServer<'a> {
+    pub realm: &'a str,
+    pub username: &'a str,
+    pub password: &'a str,
+    pub algorithm: DigestAlgorithm,
+    /// Key of the stateless nonces (share it between nodes that check the same clients).
+    pub secret: &'a str,
+    pub lifetime_ms: u64,
+}
+
+/// A stateless nonce: issue time and a keyed hash of it, so that any node sharing the secret
+/// can check it without remembering it.
+pub(crate) fn stateless_nonce(secret: &str, now_ms: u64) -> String {
+    format!("{now_ms:x}.{}", nonce_mac(secret, now_ms))
+}
+
+fn nonce_mac(secret: &str, t: u64) -> String {
+    let h = Sha256::digest(format!("{secret}:{t:x}").as_bytes());
+    h[..12].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// How old a nonce we issued is, or None if we did not issue it.
+pub(crate) fn stateless_nonce_age(secret: &str, nonce: &str, now_ms: u64) -> Option<u64> {
+    let (t, mac) = nonce.split_once('.')?;
+    let t = u64::from_str_radix(t, 16).ok()?;
+    constant_time_eq(mac.as_bytes(), nonce_mac(secret, t).as_bytes())
+        .then(|| now_ms.saturating_sub(t))
+}
+
+/// Checks an `Authorization` header; `Err` carries the `WWW-Authenticate` challenge to send
+/// (with `stale=true` when only the nonce is too old, RFC 7616 3.3).
+pub(crate) fn check_digest(
+    authorization: Option<&str>,
+    server: &DigestServer<'_>,
+    method: &str,
+    now_ms: u64,
+) -> Result<(), String> {
+    let fresh = stateless_nonce(server.secret, now_ms);
+    let challenge = |stale| challenge_header(server.realm, &fresh, server.algorithm, stale);
+    let Some(cred) = authorization.and_then(parse_authorization) else {
+        return Err(challenge(false));
+    };
+    if cred.username != server.username || !verify(&cred, server.realm, server.password, method) {
+        return Err(challenge(false));
+    }
+    match stateless_nonce_age(server.secret, &cred.nonce, now_ms) {
+        Some(age) if age <= server.lifetime_ms => Ok(()),
+        Some(_) => Err(challenge(true)),
+        None => Err(challenge(false)),
+    }
+}
+
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

@@ -22,7 +22,7 @@
 
 mod acs;
 mod cpe;
-mod digest;
+pub(crate) mod digest;
 mod http;
 mod retry;
 
@@ -30,7 +30,7 @@ pub use acs::{
     Accepted, Acceptor, AcsConfig, AcsEvent, AcsInput, AcsOutcome, AcsSession, AuthPolicy,
 };
 pub use cpe::{CpeConfig, CpeEvent, CpeInput, CpeSession, InformParams, SessionOutcome};
-pub use digest::DigestAlgorithm;
+pub use digest::{authorization_for, DigestAlgorithm};
 pub use http::{cookie_value, header, HttpRequest, HttpResponse, CONTENT_TYPE};
 pub use retry::{retry_wait_ms, RetryPolicy};
 
