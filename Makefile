@@ -104,6 +104,8 @@ test-readme: venv python-ext c-lib
 # ---------------------------------------------------------------- speed and fuzzing
 bench:
 	$(CARGO) bench -q -p femtocwmp --bench codec
+	$(CARGO) bench -q -p femtocwmp --bench session
+	$(CARGO) bench -q -p femtocwmp --bench procedures
 
 # cargo-fuzz needs nightly features; RUSTC_BOOTSTRAP lets the stable toolchain provide them.
 FUZZ_SECONDS ?= 60

@@ -4,7 +4,7 @@
 //! by Inform (5.1.4) — sans-IO. The transport hands it HTTP requests per connection and sends
 //! what comes out; Connection Requests are outputs too.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -263,6 +263,9 @@ pub struct Hems {
     session_config: Arc<AcsConfig>,
     devices: HashMap<String, DeviceRecord>,
     live: HashMap<ConnectionId, Live>,
+    /// Device deadlines (Connection Request retries, TransferComplete deadlines), so that
+    /// neither polling nor timeouts walk every device.
+    timers: BTreeSet<(Timestamp, String)>,
     next_id: u64,
     outputs: VecDeque<HemsOutput>,
 }
@@ -305,6 +308,7 @@ impl Hems {
             config: Arc::new(config),
             devices: HashMap::new(),
             live: HashMap::new(),
+            timers: BTreeSet::new(),
             next_id: 1,
             outputs: VecDeque::new(),
         }
@@ -323,6 +327,16 @@ impl Hems {
     /// Loads a record from the store (before or when the device's session starts).
     pub fn import_device(&mut self, record: DeviceRecord) {
         let key = record.device_id.device_key();
+        for t in record
+            .awaiting_transfer
+            .iter()
+            .filter_map(|e| e.transfer_deadline)
+        {
+            self.timers.insert((t, key.clone()));
+        }
+        if let Some((t, _)) = record.connection_request {
+            self.timers.insert((t, key.clone()));
+        }
         self.devices.insert(key, record);
     }
 
@@ -367,6 +381,12 @@ impl Hems {
             return;
         };
         let sent = rec.connection_request.map_or(0, |(_, n)| n) + 1;
+        if sent < self.config.connection_request_attempts {
+            self.timers.insert((
+                now.plus_ms(self.config.connection_request_retry_ms),
+                device.to_owned(),
+            ));
+        }
         rec.connection_request = (sent < self.config.connection_request_attempts)
             .then(|| (now.plus_ms(self.config.connection_request_retry_ms), sent));
         let username = rec
@@ -449,23 +469,26 @@ impl Hems {
                 self.live.remove(&c);
             }
         }
-        let due: Vec<String> = self
-            .devices
-            .iter()
-            .filter(|(k, r)| {
-                r.connection_request.is_some_and(|(t, _)| now >= t)
-                    && !r.queue.is_empty()
-                    && !self
-                        .live
-                        .values()
-                        .any(|l| &l.device == *k && !l.session.is_ended())
-            })
-            .map(|(k, _)| k.clone())
-            .collect();
-        for k in due {
-            self.connection_request(&k, now);
+        let mut due = Vec::new();
+        while let Some(first) = self.timers.first() {
+            if first.0 > now {
+                break;
+            }
+            let (_, device) = self.timers.pop_first().expect("checked");
+            due.push(device);
         }
-        for (key, rec) in self.devices.iter_mut() {
+        due.dedup();
+        for key in due {
+            let live = self
+                .live
+                .values()
+                .any(|l| l.device == key && !l.session.is_ended());
+            let Some(rec) = self.devices.get_mut(&key) else {
+                continue;
+            };
+            let ask = rec.connection_request.is_some_and(|(t, _)| now >= t)
+                && !rec.queue.is_empty()
+                && !live;
             let (late, keep): (Vec<_>, Vec<_>) = rec
                 .awaiting_transfer
                 .drain(..)
@@ -479,6 +502,9 @@ impl Hems {
                         outcome: ProcedureOutcome::TimedOut,
                     }));
             }
+            if ask {
+                self.connection_request(&key, now);
+            }
         }
     }
 
@@ -488,17 +514,8 @@ impl Hems {
             return o;
         }
         let sessions = self.live.values().filter_map(|l| l.session.poll_timeout());
-        let transfers = self.devices.values().flat_map(|r| {
-            r.awaiting_transfer
-                .iter()
-                .filter_map(|e| e.transfer_deadline)
-        });
-        let requests = self
-            .devices
-            .values()
-            .filter(|r| !r.queue.is_empty())
-            .filter_map(|r| r.connection_request.map(|(t, _)| t));
-        match sessions.chain(transfers).chain(requests).min() {
+        let devices = self.timers.first().map(|(t, _)| *t);
+        match sessions.chain(devices).min() {
             Some(t) => HemsOutput::Timeout(t),
             None => HemsOutput::Idle,
         }
@@ -656,6 +673,7 @@ impl Hems {
                             _ => 3_600_000,
                         };
                         entry.transfer_deadline = Some(now.plus_ms(timeout));
+                        self.timers.insert((now.plus_ms(timeout), device.clone()));
                         entry.response = Some(Body::DownloadResponse(r));
                         rec.awaiting_transfer.push(entry);
                         return;
