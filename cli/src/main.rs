@@ -1,11 +1,12 @@
-//! `femtocwmp`: the command line. The codec subcommands work today; `demo` decodes the
-//! sample messages until the reference transport (HeMS, HeNB simulator) exists.
+//! `femtocwmp`: the command line — the codec on the command line (`decode`, `encode`) and
+//! `demo`, the HeMS and HeNBs on loopback HTTP (tokio + hyper).
 
 use std::io::{Read, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+mod demo;
 use serde_json::Value as Json;
 
 #[derive(Parser)]
@@ -34,12 +35,16 @@ enum Command {
         /// The JSON file, or `-` for standard input.
         file: String,
     },
-    /// Decode and show the benchmark corpus messages (the HeMS/HeNB demo needs the
-    /// reference transport, which is not built yet).
+    /// A HeMS, its file server and N simulated HeNBs on loopback HTTP: registration and
+    /// the three TS 32.593 configuration-management flows, each message as it crosses the
+    /// wire, then a summary. Exits non-zero if a procedure failed.
     Demo {
-        /// Directory of CWMP messages to show.
-        #[arg(long, default_value = "tests/bench-corpus")]
-        dir: PathBuf,
+        /// How many HeNBs.
+        #[arg(long, default_value_t = 3)]
+        henbs: usize,
+        /// Print only the summary, not every message.
+        #[arg(long)]
+        quiet: bool,
     },
 }
 
@@ -134,33 +139,18 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             write(stdout, &femtocwmp::encode(&env))
         }
-        Command::Demo { dir } => {
-            println!(
-                "femtocwmp demo: the HeMS/HeNB flows need the reference transport, not built yet."
-            );
-            println!("Decoding the messages in {} instead.\n", dir.display());
-            let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-                .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "xml"))
-                .collect();
-            files.sort();
-            for f in &files {
-                let bytes = std::fs::read(f).map_err(|e| format!("{}: {e}", f.display()))?;
-                let env = femtocwmp::decode(&bytes).map_err(|e| format!("{}: {e}", f.display()))?;
-                let text = pretty(&env);
-                let mut lines: Vec<&str> = text.lines().collect();
-                let total = lines.len();
-                lines.truncate(14);
-                println!("== {} ({} bytes)", f.display(), bytes.len());
-                println!("{}", lines.join("\n"));
-                if total > 14 {
-                    println!("  ... {} more lines", total - 14);
-                }
-                println!();
+        Command::Demo { henbs, quiet } => {
+            if henbs == 0 {
+                return Err("--henbs must be at least 1".into());
             }
-            println!("{} messages decoded.", files.len());
-            Ok(())
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| format!("cannot start the runtime: {e}"))?;
+            match rt.block_on(demo::run(henbs, quiet))? {
+                true => Ok(()),
+                false => Err("some procedures failed".into()),
+            }
         }
     }
 }

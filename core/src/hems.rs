@@ -696,11 +696,16 @@ impl Hems {
                 for (_, entry) in sent.into_iter().rev() {
                     rec.queue.push_front(entry);
                 }
+                let more = !rec.queue.is_empty();
                 self.outputs
                     .push_back(HemsOutput::Event(HemsEvent::SessionEnded {
-                        device,
+                        device: device.clone(),
                         outcome,
                     }));
+                // procedures submitted too late for this session: ask for another
+                if more {
+                    self.connection_request(&device, now);
+                }
             }
         }
     }

@@ -265,6 +265,7 @@ pub struct AcsSession {
     cookie_sent: bool,
     cpe_done: bool,
     last_post_empty: bool,
+    finish_requested: bool,
     next_id: u64,
     id_prefix: String,
     queue: VecDeque<(RequestId, Body)>,
@@ -300,6 +301,7 @@ impl AcsSession {
             cookie_sent: false,
             cpe_done: false,
             last_post_empty: false,
+            finish_requested: false,
             next_id: 1,
             id_prefix: format!("acs-{:06x}-", rng.next_u64() & 0xff_ffff),
             queue: VecDeque::new(),
@@ -425,15 +427,15 @@ impl AcsSession {
         Ok(id)
     }
 
-    /// Ends the session once everything queued is answered (at once, with 204, if the
-    /// session is waiting for requests).
+    /// No more requests for now: the empty response goes out at once if the session is
+    /// waiting for requests ([`AcsEvent::AwaitingRequests`]), else the next time the queue
+    /// runs dry. Requests queued later still go out if the CPE comes back with one of its own.
     pub fn finish(&mut self, now: Timestamp) {
-        let mut cfg = (*self.config).clone();
-        cfg.end_on_empty_queue = true;
-        self.config = Arc::new(cfg);
         if self.state == State::AwaitingRequests {
             self.state = State::AwaitPost;
-            self.send_next_or_end(now);
+            self.send_empty(now);
+        } else {
+            self.finish_requested = true;
         }
     }
 
@@ -655,6 +657,25 @@ impl AcsSession {
         Err(e)
     }
 
+    /// The empty response: no more requests from the HeMS.
+    fn send_empty(&mut self, now: Timestamp) {
+        let mut headers = Vec::new();
+        self.add_cookie(&mut headers);
+        self.outputs.push_back(Output::Transmit(HttpResponse {
+            status: 204,
+            headers,
+            body: Vec::new(),
+        }));
+        // TR-069 3.7.1.4: over once the CPE's latest POST was empty; otherwise the CPE may
+        // still send requests, or close.
+        if self.last_post_empty {
+            self.end(EndReason::Completed);
+        } else {
+            self.state = State::Closing;
+            self.deadline = Some(now.plus_ms(self.config.session_timeout_ms));
+        }
+    }
+
     fn send_next_or_end(&mut self, now: Timestamp) {
         if let Some((id, body)) = self.queue.pop_front() {
             let wire = format!("{}{}", self.id_prefix, id.0);
@@ -666,22 +687,11 @@ impl AcsSession {
             self.outstanding = Some((id, wire, body));
             return;
         }
-        if self.config.end_on_empty_queue || !self.cpe_done {
-            let mut headers = Vec::new();
-            self.add_cookie(&mut headers);
-            self.outputs.push_back(Output::Transmit(HttpResponse {
-                status: 204,
-                headers,
-                body: Vec::new(),
-            }));
-            // TR-069 3.7.1.4: over once the CPE's latest POST was empty; otherwise the CPE
-            // may still send requests, or close.
-            if self.last_post_empty {
-                self.end(EndReason::Completed);
-            } else {
-                self.state = State::Closing;
-                self.deadline = Some(now.plus_ms(self.config.session_timeout_ms));
-            }
+        if self.config.end_on_empty_queue
+            || !self.cpe_done
+            || std::mem::take(&mut self.finish_requested)
+        {
+            self.send_empty(now);
         } else {
             self.state = State::AwaitingRequests;
             self.deadline = None;

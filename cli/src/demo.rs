@@ -1,0 +1,800 @@
+//! `femtocwmp demo`: a HeMS with its file server and N simulated HeNBs in one process, over
+//! real HTTP on loopback (tokio + hyper), running registration and the three TS 32.593 CM
+//! flows. Every message printed is one that crossed a socket.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use femtocwmp::configfile::ConfigFile;
+use femtocwmp::hems::{
+    Hems, HemsConfig, HemsEvent, HemsOutput, Procedure, ProcedureId, ProcedureOutcome,
+};
+use femtocwmp::henb::{
+    femtocell_model, Agent, AgentConfig, AgentEvent, FemtocellInfo, IPSEC_ADDRESS,
+};
+use femtocwmp::session::{CpeConfig, HttpRequest, Output, Timestamp};
+use femtocwmp::{decode, Body, DeviceIdStruct, FaultCode, ParameterValueStruct, Value};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, oneshot};
+
+const RF: &str = "Device.Services.FAPService.1.CellConfig.LTE.RAN.RF.";
+const FILE_USER: &str = "fap-dl";
+const FILE_PASSWORD: &str = "demo-secret";
+
+type Shared<T> = Arc<Mutex<T>>;
+
+/// Milliseconds since the demo started: the sans-IO clock.
+fn now(start: Instant) -> Timestamp {
+    Timestamp(start.elapsed().as_millis() as u64)
+}
+
+fn summary(body: &[u8]) -> String {
+    if body.is_empty() {
+        return "(empty)".into();
+    }
+    match decode(body) {
+        Ok(env) => match &env.body {
+            Body::Inform(i) => {
+                let ev: Vec<String> = i
+                    .event
+                    .iter()
+                    .map(|e| {
+                        if e.command_key.is_empty() {
+                            e.event_code.to_string()
+                        } else {
+                            format!("{} {:?}", e.event_code, e.command_key)
+                        }
+                    })
+                    .collect();
+                let ipsec = i
+                    .parameter(IPSEC_ADDRESS)
+                    .map(|v| format!(", IPsec {v}"))
+                    .unwrap_or_default();
+                format!("Inform [{}]{ipsec}", ev.join(", "))
+            }
+            Body::Download(d) => format!("Download {} {} ({})", d.file_type, d.url, d.command_key),
+            Body::DownloadResponse(r) => format!("DownloadResponse Status {}", r.status),
+            Body::TransferComplete(t) => format!(
+                "TransferComplete {} FaultCode {}",
+                t.command_key, t.fault_struct.fault_code
+            ),
+            Body::SetParameterValues(s) => {
+                format!("SetParameterValues ({} parameters)", s.parameter_list.len())
+            }
+            Body::SetParameterValuesResponse(r) => {
+                format!("SetParameterValuesResponse Status {}", r.status)
+            }
+            Body::Fault(f) => format!("Fault {} {}", f.fault_code, f.fault_string),
+            b => b.method_name().to_owned(),
+        },
+        Err(e) => format!("(undecodable: {e})"),
+    }
+}
+
+/// What the HeMS server shares between connections.
+struct HemsState {
+    hems: Hems,
+    names: HashMap<String, String>,
+    events: mpsc::UnboundedSender<HemsOutput>,
+    start: Instant,
+    files: HashMap<String, Vec<u8>>,
+    quiet: bool,
+}
+
+impl HemsState {
+    fn forward(&mut self) -> Vec<HemsOutput> {
+        let mut mine = Vec::new();
+        loop {
+            match self.hems.poll_output() {
+                o @ HemsOutput::Respond { .. } => mine.push(o),
+                HemsOutput::Timeout(_) | HemsOutput::Idle => return mine,
+                other => {
+                    let _ = self.events.send(other);
+                }
+            }
+        }
+    }
+}
+
+fn basic_ok(req: &Request<Incoming>) -> bool {
+    let want = femtocwmp::session::authorization_for(
+        &["Basic realm=\"files\""],
+        FILE_USER,
+        FILE_PASSWORD,
+        "GET",
+        "/",
+        "",
+    );
+    req.headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        == want.as_deref()
+}
+
+async fn hems_request(
+    state: Shared<HemsState>,
+    conn: u64,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, hyper::Error> {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    if method == hyper::Method::GET {
+        // the file server of Figure 5-1
+        let ok = basic_ok(&req);
+        let st = state.lock().expect("state");
+        let (status, body) = match (ok, st.files.get(&path)) {
+            (false, _) => (401, Vec::new()),
+            (true, Some(f)) => (200, f.clone()),
+            (true, None) => (404, Vec::new()),
+        };
+        if !st.quiet {
+            println!("    file server: GET {path} -> {status}");
+        }
+        let mut r = Response::builder().status(status);
+        if status == 401 {
+            r = r.header("WWW-Authenticate", "Basic realm=\"files\"");
+        }
+        return Ok(r.body(Full::new(Bytes::from(body))).expect("response"));
+    }
+    let headers: Vec<(String, String)> = req
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+        .collect();
+    let body = req.into_body().collect().await?.to_bytes();
+    let mut st = state.lock().expect("state");
+    let t = now(st.start);
+    let h: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let who = decode(&body).ok().and_then(|e| match e.body {
+        Body::Inform(i) => Some(i.device_id.serial_number),
+        _ => None,
+    });
+    if let Some(serial) = who {
+        st.names.insert(conn.to_string(), serial);
+    }
+    let name = st
+        .names
+        .get(&conn.to_string())
+        .cloned()
+        .unwrap_or_else(|| format!("conn {conn}"));
+    if !st.quiet {
+        println!("    {name:<10} -> HeMS        {}", summary(&body));
+    }
+    st.hems.handle_http_request(conn, &h, &body, t);
+    let mut response = None;
+    for o in st.forward() {
+        if let HemsOutput::Respond {
+            conn: c,
+            response: r,
+        } = o
+        {
+            if c == conn {
+                response = Some(r);
+            }
+        }
+    }
+    let r = response.expect("the HeMS answers every request");
+    if !st.quiet {
+        let what = if r.body.is_empty() {
+            format!("HTTP {}", r.status)
+        } else {
+            summary(&r.body)
+        };
+        println!("    HeMS       -> {name:<10} {what}");
+    }
+    let mut b = Response::builder().status(r.status);
+    for (k, v) in &r.headers {
+        b = b.header(k, v);
+    }
+    Ok(b.body(Full::new(Bytes::from(r.body))).expect("response"))
+}
+
+async fn serve_hems(state: Shared<HemsState>) -> std::io::Result<SocketAddr> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        let mut next = 1u64;
+        while let Ok((stream, _)) = listener.accept().await {
+            let conn = next;
+            next += 1;
+            let st = state.clone();
+            tokio::spawn(async move {
+                let svc = service_fn(|req| hems_request(st.clone(), conn, req));
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), svc)
+                    .await;
+                let mut s = st.lock().expect("state");
+                let t = now(s.start);
+                s.hems.handle_connection_closed(conn, t);
+                for o in s.forward() {
+                    drop(o);
+                }
+            });
+        }
+    });
+    Ok(addr)
+}
+
+/// Commands to a HeNB task.
+enum HenbCommand {
+    /// The inner IPsec address changed (TS 32.593 5.1.4).
+    SetIpsec(String),
+    /// A Connection Request arrived on the HeNB's listener; answer with its status.
+    ConnectionRequest {
+        headers: Vec<(String, String)>,
+        reply: oneshot::Sender<(u16, Vec<(String, String)>)>,
+    },
+}
+
+/// The HeNB's Connection Request listener (TR-069 3.2.2): each GET goes to the agent, which
+/// checks it and answers at once.
+async fn serve_connection_requests(
+    commands: mpsc::UnboundedSender<HenbCommand>,
+) -> std::io::Result<SocketAddr> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let commands = commands.clone();
+            tokio::spawn(async move {
+                let svc = service_fn(move |req: Request<Incoming>| {
+                    let commands = commands.clone();
+                    async move {
+                        let headers = req
+                            .headers()
+                            .iter()
+                            .map(|(k, v)| {
+                                (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned())
+                            })
+                            .collect();
+                        let (tx, rx) = oneshot::channel();
+                        let _ =
+                            commands.send(HenbCommand::ConnectionRequest { headers, reply: tx });
+                        let (status, headers) = rx.await.unwrap_or((503, Vec::new()));
+                        let mut b = Response::builder().status(status);
+                        for (k, v) in headers {
+                            b = b.header(k, v);
+                        }
+                        Ok::<_, hyper::Error>(b.body(Full::new(Bytes::new())).expect("response"))
+                    }
+                });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), svc)
+                    .await;
+            });
+        }
+    });
+    Ok(addr)
+}
+
+/// Sends a Connection Request (HTTP GET, answering a Digest challenge) to a HeNB.
+async fn send_connection_request(
+    url: String,
+    username: String,
+    password: String,
+) -> Result<u16, String> {
+    let authority = url
+        .split_once("://")
+        .map(|(_, r)| r.split('/').next().unwrap_or(""))
+        .unwrap_or("")
+        .to_owned();
+    let addr: SocketAddr = authority
+        .parse()
+        .map_err(|_| format!("bad Connection Request URL {url}"))?;
+    let mut authorization: Option<String> = None;
+    for _ in 0..2 {
+        let stream = TcpStream::connect(addr)
+            .await
+            .map_err(|e| format!("{url}: {e}"))?;
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(|e| e.to_string())?;
+        tokio::spawn(conn);
+        let mut b = Request::get(url.as_str()).header("Host", authority.as_str());
+        if let Some(a) = &authorization {
+            b = b.header("Authorization", a);
+        }
+        let resp = sender
+            .send_request(b.body(Full::new(Bytes::new())).map_err(|e| e.to_string())?)
+            .await
+            .map_err(|e| e.to_string())?;
+        let status = resp.status().as_u16();
+        if status != 401 {
+            return Ok(status);
+        }
+        let challenge: Vec<String> = resp
+            .headers()
+            .get_all("www-authenticate")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect();
+        let refs: Vec<&str> = challenge.iter().map(String::as_str).collect();
+        authorization = femtocwmp::session::authorization_for(
+            &refs,
+            &username,
+            &password,
+            "GET",
+            &url,
+            "demo-cnonce",
+        );
+    }
+    Ok(401)
+}
+
+/// One HTTP/1.1 connection to the HeMS, kept for a session.
+struct Link {
+    sender: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
+}
+
+async fn connect(addr: SocketAddr) -> Result<Link, String> {
+    let stream = TcpStream::connect(addr)
+        .await
+        .map_err(|e| format!("cannot reach the HeMS at {addr}: {e}"))?;
+    let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| e.to_string())?;
+    tokio::spawn(conn);
+    Ok(Link { sender })
+}
+
+async fn post(
+    link: &mut Link,
+    p: &HttpRequest,
+) -> Result<(u16, Vec<(String, String)>, Vec<u8>), String> {
+    let mut b = Request::post(p.url.as_str()).header("Host", "hems");
+    for (k, v) in &p.headers {
+        b = b.header(k, v);
+    }
+    let req = b
+        .body(Full::new(Bytes::from(p.body.clone())))
+        .map_err(|e| e.to_string())?;
+    let resp = link
+        .sender
+        .send_request(req)
+        .await
+        .map_err(|e| e.to_string())?;
+    let status = resp.status().as_u16();
+    let headers = resp
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+        .collect();
+    let body = resp
+        .into_body()
+        .collect()
+        .await
+        .map_err(|e| e.to_string())?
+        .to_bytes()
+        .to_vec();
+    Ok((status, headers, body))
+}
+
+async fn fetch(
+    addr: SocketAddr,
+    url: &str,
+    username: &str,
+    password: &str,
+) -> Result<Vec<u8>, (FaultCode, String)> {
+    let path = url
+        .split_once("://")
+        .and_then(|(_, r)| r.find('/').map(|i| r[i..].to_owned()))
+        .unwrap_or_else(|| "/".into());
+    let stream = TcpStream::connect(addr)
+        .await
+        .map_err(|e| (FaultCode::FileServerUnreachable, e.to_string()))?;
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| (FaultCode::FileServerUnreachable, e.to_string()))?;
+    tokio::spawn(conn);
+    let auth = femtocwmp::session::authorization_for(
+        &["Basic realm=\"files\""],
+        username,
+        password,
+        "GET",
+        &path,
+        "",
+    )
+    .unwrap_or_default();
+    let req = Request::get(path.as_str())
+        .header("Host", "files")
+        .header("Authorization", auth)
+        .body(Full::new(Bytes::new()))
+        .map_err(|e| (FaultCode::InternalError, e.to_string()))?;
+    let resp = sender
+        .send_request(req)
+        .await
+        .map_err(|e| (FaultCode::DownloadIncomplete, e.to_string()))?;
+    match resp.status().as_u16() {
+        200 => Ok(resp
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| (FaultCode::DownloadIncomplete, e.to_string()))?
+            .to_bytes()
+            .to_vec()),
+        401 => Err((
+            FaultCode::FileTransferAuthenticationFailure,
+            "the file server refused the credentials".into(),
+        )),
+        s => Err((FaultCode::FileAccessFailure, format!("HTTP {s}"))),
+    }
+}
+
+/// A simulated HeNB: its agent and the I/O around it.
+async fn run_henb(
+    mut agent: Agent,
+    hems: SocketAddr,
+    mut commands: mpsc::UnboundedReceiver<HenbCommand>,
+    start: Instant,
+) {
+    let mut link: Option<Link> = None;
+    loop {
+        let mut wait = None;
+        loop {
+            match agent.poll_output() {
+                Output::Transmit(p) => {
+                    if link.is_none() {
+                        match connect(hems).await {
+                            Ok(l) => link = Some(l),
+                            Err(e) => {
+                                agent.handle_transport_failed(&e, now(start));
+                                continue;
+                            }
+                        }
+                    }
+                    match post(link.as_mut().expect("connected"), &p).await {
+                        Ok((status, headers, body)) => {
+                            let h: Vec<(&str, &str)> = headers
+                                .iter()
+                                .map(|(k, v)| (k.as_str(), v.as_str()))
+                                .collect();
+                            agent.handle_http_response(status, &h, &body, now(start));
+                        }
+                        Err(e) => {
+                            link = None;
+                            agent.handle_transport_failed(&e, now(start));
+                        }
+                    }
+                    if !agent.in_session() {
+                        link = None; // the session is over: close the connection
+                    }
+                }
+                Output::Event(AgentEvent::DownloadRequested {
+                    command_key,
+                    url,
+                    username,
+                    password,
+                    ..
+                }) => {
+                    let result = fetch(hems, &url, &username, &password).await;
+                    agent.download_finished(&command_key, result, now(start));
+                }
+                Output::Event(_) => {}
+                Output::Timeout(t) => {
+                    wait = Some(t);
+                    break;
+                }
+                Output::Idle => break,
+            }
+        }
+        let sleep = match wait {
+            Some(t) => Duration::from_millis(t.0.saturating_sub(now(start).0)),
+            None => Duration::from_secs(3600),
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(sleep) => agent.handle_timeout(now(start)),
+            cmd = commands.recv() => match cmd {
+                Some(HenbCommand::SetIpsec(a)) => agent.set_ipsec_address(&a, now(start)),
+                Some(HenbCommand::ConnectionRequest { headers, reply }) => {
+                    let h: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                    let r = agent.handle_connection_request("GET", &h, now(start));
+                    let _ = reply.send((r.status, r.headers));
+                }
+                None => return,
+            },
+        }
+    }
+}
+
+/// One row of the summary.
+struct Row {
+    device: String,
+    procedure: &'static str,
+    outcome: String,
+    ok: bool,
+    took: Duration,
+}
+
+/// Runs the demo; returns whether every procedure succeeded.
+pub async fn run(henbs: usize, quiet: bool) -> Result<bool, String> {
+    let start = Instant::now();
+    let (events_tx, mut events) = mpsc::unbounded_channel();
+    let cfg = ConfigFile {
+        file_format_version: "32.594 V14.0.0".into(),
+        vendor_name: "femtocwmp demo".into(),
+        parameters: vec![
+            (format!("{RF}EARFCNDL"), "1350".into()),
+            (format!("{RF}EARFCNUL"), "19350".into()),
+            (
+                "Device.Services.FAPService.1.FAPControl.LTE.AdminState".into(),
+                "1".into(),
+            ),
+        ],
+        ..ConfigFile::default()
+    };
+    let mut files = HashMap::new();
+    files.insert("/files/henb-config.xml".to_owned(), cfg.to_xml());
+    let state = Arc::new(Mutex::new(HemsState {
+        hems: Hems::new(HemsConfig::default()),
+        names: HashMap::new(),
+        events: events_tx,
+        start,
+        files,
+        quiet,
+    }));
+    let addr = serve_hems(state.clone())
+        .await
+        .map_err(|e| format!("cannot listen on loopback: {e}"))?;
+    let hems_url = format!("http://{addr}/cwmp");
+    println!("HeMS and file server listening on http://{addr} ({henbs} HeNBs)\n");
+
+    // the HeMS's timers
+    let st = state.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let mut s = st.lock().expect("state");
+            let t = now(s.start);
+            s.hems.handle_timeout(t);
+            for o in s.forward() {
+                drop(o);
+            }
+        }
+    });
+
+    let mut henb_tx = Vec::new();
+    let mut keys = Vec::new();
+    for i in 1..=henbs {
+        let id = DeviceIdStruct {
+            manufacturer: "Acme Small Cells".into(),
+            oui: "00A0C6".into(),
+            product_class: "FAP-LTE-B37".into(),
+            serial_number: format!("HeNB-{i}"),
+        };
+        keys.push(id.device_key());
+        let (tx, rx) = mpsc::unbounded_channel();
+        let cr = serve_connection_requests(tx.clone())
+            .await
+            .map_err(|e| format!("cannot listen on loopback: {e}"))?;
+        let info = FemtocellInfo {
+            device_id: id.clone(),
+            acs_url: hems_url.clone(),
+            connection_request_url: format!("http://{cr}/cr"),
+            software_version: "BC_4.3.7".into(),
+            ipsec_address: format!("172.16.0.{}", 10 + i),
+        };
+        let config = AgentConfig {
+            device_id: id,
+            session: CpeConfig::default(),
+            rng_seed: i as u64,
+            ..AgentConfig::default()
+        };
+        let agent = Agent::new(config, femtocell_model(&info), now(start));
+        henb_tx.push(tx);
+        tokio::spawn(run_henb(agent, addr, rx, start));
+    }
+
+    println!("== Registration: each HeNB's first session (0 BOOTSTRAP, 1 BOOT)");
+    let mut registered = 0;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while registered < henbs {
+        match tokio::time::timeout_at(deadline.into(), events.recv()).await {
+            Ok(Some(HemsOutput::Event(HemsEvent::SessionEnded { outcome, .. })))
+                if outcome.is_success() =>
+            {
+                registered += 1
+            }
+            Ok(Some(_)) => {}
+            _ => {
+                return Err(format!(
+                    "only {registered} of {henbs} HeNBs registered within 30 s"
+                ))
+            }
+        }
+    }
+    let mut rows = Vec::new();
+    let submit_and_wait = |procedure: Procedure, key: &str, label: &'static str| {
+        let id = {
+            let mut s = state.lock().expect("state");
+            let t = now(start);
+            s.hems.submit(key, procedure, t)
+        };
+        (id, key.to_owned(), label)
+    };
+    for (i, key) in keys.iter().enumerate() {
+        for (label, procedure) in [
+            (
+                "5.1.2 configuration by file download",
+                Procedure::ConfigureByFileDownload {
+                    url: format!("http://{addr}/files/henb-config.xml"),
+                    username: FILE_USER.into(),
+                    password: FILE_PASSWORD.into(),
+                    file_size: 0,
+                    target_file_name: "config.xml".into(),
+                    delay_seconds: 0,
+                    timeout_ms: 60_000,
+                },
+            ),
+            (
+                "5.1.3 configuration by SetParameterValues",
+                Procedure::ConfigureBySetParameterValues {
+                    params: vec![
+                        ParameterValueStruct::new(
+                            format!("{RF}ReferenceSignalPower"),
+                            Value::int(-15),
+                        ),
+                        ParameterValueStruct::new(
+                            format!("{RF}PhyCellID"),
+                            Value::unsigned_int(100 + i as u32),
+                        ),
+                    ],
+                    parameter_key: format!("demo-{}", i + 1),
+                },
+            ),
+        ] {
+            println!("\n== TS 32.593 {label}: {key}");
+            let t0 = Instant::now();
+            let (id, device, label) = submit_and_wait(procedure, key, label);
+            let row = wait_for(&mut events, id, &device, label, t0).await?;
+            rows.push(row);
+        }
+    }
+    // Figure 5-3 on the first HeNB
+    let key = keys[0].clone();
+    println!("\n== TS 32.593 5.1.4 IPsec tunnel address change: {key}");
+    let t0 = Instant::now();
+    let new_address = "172.16.1.200".to_owned();
+    henb_tx[0]
+        .send(HenbCommand::SetIpsec(new_address.clone()))
+        .map_err(|_| "the HeNB task stopped".to_owned())?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let row = loop {
+        match tokio::time::timeout_at(deadline.into(), events.recv()).await {
+            Ok(Some(HemsOutput::Event(HemsEvent::IpsecAddressChanged { device, old, new })))
+                if device == key =>
+            {
+                let ok = new == new_address;
+                break Row {
+                    device,
+                    procedure: "5.1.4 IPsec address change",
+                    outcome: match old {
+                        Some(old) => format!("HeMS updated {old} -> {new}"),
+                        None => format!("HeMS learnt {new} (no earlier address on record)"),
+                    },
+                    ok,
+                    took: t0.elapsed(),
+                };
+            }
+            Ok(Some(_)) => {}
+            _ => {
+                break Row {
+                    device: key.clone(),
+                    procedure: "5.1.4 IPsec address change",
+                    outcome: "no Inform within 30 s".into(),
+                    ok: false,
+                    took: t0.elapsed(),
+                }
+            }
+        }
+    };
+    rows.push(row);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+
+    println!(
+        "\n{:<28} {:<44} {:<8} {:>8}  detail",
+        "device", "procedure", "outcome", "time"
+    );
+    let mut all_ok = true;
+    for r in &rows {
+        all_ok &= r.ok;
+        println!(
+            "{:<28} {:<44} {:<8} {:>6}ms  {}",
+            r.device,
+            r.procedure,
+            if r.ok { "success" } else { "FAILED" },
+            r.took.as_millis(),
+            r.outcome
+        );
+    }
+    println!(
+        "\n{} procedures, {} failed.",
+        rows.len(),
+        rows.iter().filter(|r| !r.ok).count()
+    );
+    Ok(all_ok)
+}
+
+async fn wait_for(
+    events: &mut mpsc::UnboundedReceiver<HemsOutput>,
+    id: ProcedureId,
+    device: &str,
+    label: &'static str,
+    t0: Instant,
+) -> Result<Row, String> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        match tokio::time::timeout_at(deadline.into(), events.recv()).await {
+            Ok(Some(HemsOutput::ConnectionRequest {
+                device: d,
+                url,
+                username,
+                password,
+            })) => {
+                println!("    HeMS       -> {d} Connection Request: GET {url}");
+                tokio::spawn(async move {
+                    match send_connection_request(url, username, password).await {
+                        Ok(200) | Ok(204) => {}
+                        Ok(s) => eprintln!("    Connection Request to {d} answered {s}"),
+                        Err(e) => eprintln!("    Connection Request to {d} failed: {e}"),
+                    }
+                });
+            }
+            Ok(Some(HemsOutput::Event(HemsEvent::ProcedureFinished {
+                id: i, outcome, ..
+            }))) if i == id => {
+                let (ok, text) = match &outcome {
+                    ProcedureOutcome::Success {
+                        transfer: Some(tc), ..
+                    } => (
+                        true,
+                        format!("TransferComplete FaultCode {}", tc.fault_struct.fault_code),
+                    ),
+                    ProcedureOutcome::Success { response, .. } => {
+                        (true, response.method_name().to_owned())
+                    }
+                    ProcedureOutcome::Fault(f) => {
+                        (false, format!("fault {} {}", f.fault_code, f.fault_string))
+                    }
+                    ProcedureOutcome::TransferFailed(tc) => (
+                        false,
+                        format!(
+                            "TransferComplete fault {} {}",
+                            tc.fault_struct.fault_code, tc.fault_struct.fault_string
+                        ),
+                    ),
+                    ProcedureOutcome::TimedOut => (false, "no TransferComplete in time".into()),
+                    _ => (false, "?".into()),
+                };
+                return Ok(Row {
+                    device: device.to_owned(),
+                    procedure: label,
+                    outcome: text,
+                    ok,
+                    took: t0.elapsed(),
+                });
+            }
+            Ok(Some(_)) => {}
+            Ok(None) => return Err("the HeMS stopped".into()),
+            Err(_) => {
+                return Ok(Row {
+                    device: device.to_owned(),
+                    procedure: label,
+                    outcome: "timed out".into(),
+                    ok: false,
+                    took: t0.elapsed(),
+                })
+            }
+        }
+    }
+}
