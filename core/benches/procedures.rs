@@ -76,7 +76,7 @@ impl Net {
                     }
                     HemsOutput::ConnectionRequest { .. } => cr = true,
                     HemsOutput::Event(_) => {}
-                    HemsOutput::Timeout(_) | HemsOutput::Idle => break,
+                    _ => break,
                 }
             }
             if !henb.in_session() {

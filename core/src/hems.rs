@@ -143,6 +143,7 @@ pub enum HemsEvent {
 #[derive(Debug, Clone, PartialEq)]
 #[must_use]
 #[allow(clippy::large_enum_variant)] // produced and consumed once each; boxing buys nothing
+#[non_exhaustive]
 pub enum HemsOutput {
     /// Send this HTTP response on connection `conn`.
     Respond {
@@ -164,6 +165,21 @@ pub enum HemsOutput {
     },
     /// An event.
     Event(HemsEvent),
+    /// (`external_store`) The record of `device` is needed: load it from your store and call
+    /// [`Hems::provide_device`].
+    LoadDevice {
+        /// The connection whose Inform waits.
+        conn: ConnectionId,
+        /// Device key.
+        device: String,
+    },
+    /// (`external_store`) A session ended: store this record; the HeMS keeps no copy.
+    StoreDevice {
+        /// Device key.
+        device: String,
+        /// The record.
+        record: Box<DeviceRecord>,
+    },
     /// Call `handle_timeout` at this time.
     Timeout(Timestamp),
     /// Nothing to do.
@@ -189,6 +205,11 @@ pub struct HemsConfig {
     pub connection_request_retry_ms: u64,
     /// How many times to ask before waiting for the device's own next session.
     pub connection_request_attempts: u32,
+    /// Device records live in the caller's store: a new session asks for its record
+    /// ([`HemsOutput::LoadDevice`]) and a finished one hands it back
+    /// ([`HemsOutput::StoreDevice`]), so that several HeMS processes can share devices.
+    /// Import a record before `submit`ting to a device that is not in memory.
+    pub external_store: bool,
 }
 
 impl Default for HemsConfig {
@@ -203,6 +224,7 @@ impl Default for HemsConfig {
             default_cr_password: String::new(),
             connection_request_retry_ms: 30_000,
             connection_request_attempts: 5,
+            external_store: false,
         }
     }
 }
@@ -266,6 +288,8 @@ pub struct Hems {
     /// Device deadlines (Connection Request retries, TransferComplete deadlines), so that
     /// neither polling nor timeouts walk every device.
     timers: BTreeSet<(Timestamp, String)>,
+    /// Informs waiting for their device's record from the store (`external_store`).
+    waiting: HashMap<ConnectionId, crate::session::Accepted>,
     next_id: u64,
     outputs: VecDeque<HemsOutput>,
 }
@@ -309,6 +333,7 @@ impl Hems {
             devices: HashMap::new(),
             live: HashMap::new(),
             timers: BTreeSet::new(),
+            waiting: HashMap::new(),
             next_id: 1,
             outputs: VecDeque::new(),
         }
@@ -424,18 +449,14 @@ impl Hems {
         match Acceptor::accept(headers, body, now) {
             Ok(accepted) => {
                 let device = accepted.device_id().device_key();
-                self.devices.entry(device.clone()).or_default().device_id =
-                    accepted.device_id().clone();
-                let session = accepted.into_session(self.session_config.clone());
-                self.live.insert(
-                    conn,
-                    Live {
-                        session,
-                        device,
-                        sent: Vec::new(),
-                    },
-                );
-                self.drain(conn, now);
+                if self.config.external_store && !self.devices.contains_key(&device) {
+                    // the record lives in the caller's store: ask for it, park the Inform
+                    self.waiting.insert(conn, accepted);
+                    self.outputs
+                        .push_back(HemsOutput::LoadDevice { conn, device });
+                    return;
+                }
+                self.start_session(conn, accepted, now);
             }
             Err(_) => self.outputs.push_back(HemsOutput::Respond {
                 conn,
@@ -446,6 +467,43 @@ impl Hems {
                 }),
             }),
         }
+    }
+
+    /// The record asked for by [`HemsOutput::LoadDevice`] (None for a device the store does
+    /// not know yet): the parked Inform is answered and the session goes on.
+    pub fn provide_device(
+        &mut self,
+        conn: ConnectionId,
+        record: Option<DeviceRecord>,
+        now: Timestamp,
+    ) {
+        let Some(accepted) = self.waiting.remove(&conn) else {
+            return;
+        };
+        if let Some(r) = record {
+            self.import_device(r);
+        }
+        self.start_session(conn, accepted, now);
+    }
+
+    fn start_session(
+        &mut self,
+        conn: ConnectionId,
+        accepted: crate::session::Accepted,
+        now: Timestamp,
+    ) {
+        let device = accepted.device_id().device_key();
+        self.devices.entry(device.clone()).or_default().device_id = accepted.device_id().clone();
+        let session = accepted.into_session(self.session_config.clone());
+        self.live.insert(
+            conn,
+            Live {
+                session,
+                device,
+                sent: Vec::new(),
+            },
+        );
+        self.drain(conn, now);
     }
 
     /// The connection closed.
@@ -705,6 +763,18 @@ impl Hems {
                 // procedures submitted too late for this session: ask for another
                 if more {
                     self.connection_request(&device, now);
+                }
+                let others = self
+                    .live
+                    .iter()
+                    .any(|(c, l)| *c != conn && l.device == device && !l.session.is_ended());
+                if self.config.external_store && !others && !more {
+                    if let Some(record) = self.devices.remove(&device) {
+                        self.outputs.push_back(HemsOutput::StoreDevice {
+                            device,
+                            record: Box::new(record),
+                        });
+                    }
                 }
             }
         }

@@ -68,6 +68,8 @@ struct World {
     serving: Option<(String, Hems)>,
     on_serving: bool,
     serving_events: Vec<HemsEvent>,
+    /// The device store, for a HeMS with `external_store`.
+    store: HashMap<String, DeviceRecord>,
     drop_message: Option<usize>,
     restart_at_message: Option<usize>,
     restarts: usize,
@@ -109,6 +111,7 @@ impl World {
             serving: None,
             on_serving: false,
             serving_events: Vec::new(),
+            store: HashMap::new(),
             drop_message: None,
             restart_at_message: None,
             restarts: 0,
@@ -161,7 +164,20 @@ impl World {
                         self.hems.handle_timeout(self.now);
                         progressed = true;
                     }
+                    HemsOutput::LoadDevice { conn, device } => {
+                        progressed = true;
+                        let record = self.store.get(&device).cloned();
+                        self.hems.provide_device(conn, record, self.now);
+                    }
+                    HemsOutput::StoreDevice { device, record } => {
+                        progressed = true;
+                        // through JSON, as a real store would keep it
+                        let json = serde_json::to_string(&record).unwrap();
+                        self.store
+                            .insert(device, serde_json::from_str(&json).unwrap());
+                    }
                     HemsOutput::Timeout(_) | HemsOutput::Idle => break,
+                    other => panic!("unexpected {other:?}"),
                 }
             }
             // the serving HeMS, if any
@@ -1055,5 +1071,67 @@ fn connection_requests_are_authenticated_without_io() {
         henb.handle_connection_request("POST", &[], Timestamp(6))
             .status,
         405
+    );
+}
+
+#[test]
+fn a_hems_with_an_external_store_survives_a_restart_mid_download() {
+    let mut w = World::new();
+    w.hems = Hems::new(HemsConfig {
+        external_store: true,
+        ..HemsConfig::default()
+    });
+    w.run_until(w.now.plus_ms(1_000));
+    let key = w.key();
+    assert!(
+        w.hems.device(&key).is_none(),
+        "handed to the store after the session"
+    );
+    assert!(w.store.contains_key(&key));
+    // the operator submits through a HeMS process that loads the record first
+    w.hems.import_device(w.store.remove(&key).unwrap());
+    w.files.insert(
+        FILE_URL.into(),
+        (
+            "s3cret".into(),
+            config_file(&[(&format!("{RF}EARFCNDL"), "1350")]),
+        ),
+    );
+    w.henb
+        .parameter_changed_internally("Device.ManagementServer.PeriodicInformEnable", "0", w.now);
+    let id = download(&mut w);
+    // the HeNB's file server is slow: the TransferComplete comes in a later session...
+    w.files.remove(FILE_URL);
+    w.drop_message = Some(w.messages + 4); // lose the DownloadResponse: the session fails
+    w.run_until(w.now.plus_ms(2_000));
+    // ...and the HeMS process restarts meanwhile: only the store remembers
+    let record = w.hems.export_device(&key);
+    if let Some(r) = record {
+        w.store.insert(key.clone(), r);
+    }
+    w.hems = Hems::new(HemsConfig {
+        external_store: true,
+        ..HemsConfig::default()
+    });
+    w.files.insert(
+        FILE_URL.into(),
+        (
+            "s3cret".into(),
+            config_file(&[(&format!("{RF}EARFCNDL"), "1350")]),
+        ),
+    );
+    w.henb.connection_request(w.now);
+    w.run_until(w.now.plus_ms(600_000));
+    let finished: Vec<&ProcedureOutcome> = w.finished(id);
+    assert_eq!(finished.len(), 1, "{:?}", w.log);
+    let snap = w.henb.snapshot();
+    assert!(
+        snap.requests.is_empty() && snap.transfers.is_empty(),
+        "{:?}",
+        w.log
+    );
+    assert!(
+        w.store.contains_key(&key),
+        "stored again after the last session"
     );
 }
