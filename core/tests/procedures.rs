@@ -1135,3 +1135,86 @@ fn a_hems_with_an_external_store_survives_a_restart_mid_download() {
         "stored again after the last session"
     );
 }
+
+#[test]
+fn a_download_without_transfer_complete_times_out() {
+    let mut w = World::registered();
+    let key = w.key();
+    // a HeNB that never reports: its transfer stays "under way"
+    w.files
+        .insert(FILE_URL.into(), ("s3cret".into(), config_file(&[])));
+    let id = w.hems.submit(
+        &key,
+        Procedure::ConfigureByFileDownload {
+            url: FILE_URL.into(),
+            username: "fap-dl".into(),
+            password: "s3cret".into(),
+            file_size: 0,
+            target_file_name: String::new(),
+            delay_seconds: 0,
+            timeout_ms: 5_000,
+        },
+        w.now,
+    );
+    w.files.clear();
+    // the HeNB loses its file server reply forever: swallow the DownloadRequested
+    let mut swallowed = false;
+    for _ in 0..200 {
+        match w.henb.poll_output() {
+            Output::Event(AgentEvent::DownloadRequested { .. }) => swallowed = true,
+            Output::Transmit(p) => w.deliver_post(p),
+            Output::Event(_) => {}
+            _ => {}
+        }
+        loop {
+            match w.hems.poll_output() {
+                HemsOutput::Respond { conn, response } => w.deliver_response(conn, *response),
+                HemsOutput::ConnectionRequest { .. } => w.henb.connection_request(w.now),
+                HemsOutput::Event(e) => w.hems_events.push(e),
+                _ => break,
+            }
+        }
+        if swallowed && !w.henb.in_session() {
+            break;
+        }
+    }
+    assert!(swallowed);
+    w.now = w.now.plus_ms(6_000);
+    w.hems.handle_timeout(w.now);
+    while let HemsOutput::Event(e) = w.hems.poll_output() {
+        w.hems_events.push(e);
+    }
+    assert_eq!(w.finished(id), vec![&ProcedureOutcome::TimedOut]);
+}
+
+#[test]
+fn active_notification_set_by_the_hems_drives_value_change_informs() {
+    let mut w = World::registered();
+    let key = w.key();
+    let name = "Device.Services.FAPService.1.FAPControl.LTE.OpState";
+    let spa = Body::SetParameterAttributes(SetParameterAttributes {
+        parameter_list: vec![SetParameterAttributesStruct {
+            name: name.into(),
+            notification_change: true,
+            notification: 2,
+            ..Default::default()
+        }],
+    });
+    let id = w.hems.submit(&key, Procedure::Rpc(spa), w.now);
+    w.run_until(w.now.plus_ms(60_000));
+    assert!(w.finished(id)[0].is_success());
+    w.log.clear();
+    // the radio comes up: OpState changes inside the HeNB
+    w.henb.parameter_changed_internally(name, "1", w.now);
+    w.run_until(w.now.plus_ms(60_000));
+    assert_eq!(w.log[0], "HeNB Inform [4 VALUE CHANGE]");
+    assert_eq!(
+        w.hems
+            .device(&key)
+            .unwrap()
+            .parameters
+            .get(name)
+            .map(String::as_str),
+        Some("1")
+    );
+}
