@@ -5,6 +5,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
+mod procedures;
 mod session;
 
 pyo3::import_exception!(femtocwmp.exceptions, DecodeError);
@@ -132,5 +133,8 @@ fn _femtocwmp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<session::CpeSession>()?;
     m.add_class::<session::AcsSession>()?;
     m.add_class::<session::Accepted>()?;
+    m.add_class::<procedures::Agent>()?;
+    m.add_class::<procedures::Hems>()?;
+    m.add_function(wrap_pyfunction!(procedures::femtocell_model, m)?)?;
     Ok(())
 }

@@ -20,14 +20,17 @@ pub(crate) fn session_err(e: s::SessionError) -> PyErr {
     }
 }
 
-fn from_py<T: serde::de::DeserializeOwned>(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<T> {
+pub(crate) fn from_py<T: serde::de::DeserializeOwned>(
+    obj: &Bound<'_, PyAny>,
+    what: &str,
+) -> PyResult<T> {
     pythonize::depythonize(obj)
         .map_err(|e| PyValueError::new_err(format!("not a valid {what}: {e}")))
 }
 
 /// An output as `(kind, value)`: `("transmit", dict)` with the body as bytes,
 /// `("event", event JSON form)`, `("timeout", ms)` or `("idle", None)`.
-fn output_to_py<'py, T: TransmitLike, E: serde::Serialize>(
+pub(crate) fn output_to_py<'py, T: TransmitLike, E: serde::Serialize>(
     py: Python<'py>,
     out: s::Output<T, E>,
 ) -> PyResult<(&'static str, Bound<'py, PyAny>)> {
@@ -43,7 +46,7 @@ fn output_to_py<'py, T: TransmitLike, E: serde::Serialize>(
     })
 }
 
-trait TransmitLike {
+pub(crate) trait TransmitLike {
     fn fill(self, d: &Bound<'_, PyDict>) -> PyResult<()>;
 }
 
@@ -63,7 +66,7 @@ impl TransmitLike for s::HttpResponse {
     }
 }
 
-fn headers(h: &[(String, String)]) -> Vec<(&str, &str)> {
+pub(crate) fn headers(h: &[(String, String)]) -> Vec<(&str, &str)> {
     h.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
 }
 

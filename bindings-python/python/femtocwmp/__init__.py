@@ -27,6 +27,16 @@ from .exceptions import (
     ProtocolError,
     RemoteProtocolError,
 )
+from .procedures import (
+    Agent,
+    ConnectionRequest,
+    Event,
+    Hems,
+    LoadDevice,
+    Respond,
+    StoreDevice,
+    femtocell_model,
+)
 from .session import (
     IDLE,
     Accepted,
@@ -50,6 +60,14 @@ __version__ = _femtocwmp.__version__
 
 __all__ = [
     "IDLE",
+    "Agent",
+    "ConnectionRequest",
+    "Event",
+    "Hems",
+    "LoadDevice",
+    "Respond",
+    "StoreDevice",
+    "femtocell_model",
     "Accepted",
     "Acceptor",
     "AcsSession",

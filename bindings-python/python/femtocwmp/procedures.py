@@ -1,0 +1,226 @@
+"""The TS 32.593 procedure layer: :class:`Hems` (HeMS side: per-device procedure queues
+across sessions) and :class:`Agent` (HeNB side: data model, retained events, transfers, the
+IPsec address change), sans-IO like the sessions — drain ``poll_output()`` (or ``drain()``)
+after every input and command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from . import _femtocwmp
+from ._message import Message, unwrap, wrap
+from .session import IDLE, Idle, Timeout, _output
+
+__all__ = [
+    "Agent",
+    "ConnectionRequest",
+    "Event",
+    "Hems",
+    "LoadDevice",
+    "Respond",
+    "StoreDevice",
+    "femtocell_model",
+]
+
+
+@dataclass(frozen=True)
+class Event:
+    """An agent or HeMS event: ``kind`` (``"DownloadRequested"``, ``"ProcedureFinished"``,
+    ``"IpsecAddressChanged"``...) and its fields in ``data``."""
+
+    kind: str
+    data: Message
+
+
+@dataclass(frozen=True)
+class Respond:
+    """Send this HTTP response on connection ``conn``."""
+
+    conn: int
+    status: int
+    headers: list
+    body: bytes
+
+
+@dataclass(frozen=True)
+class ConnectionRequest:
+    """Ask ``device`` for a session: HTTP GET to ``url`` with Digest credentials."""
+
+    device: str
+    url: str
+    username: str
+    password: str
+
+
+@dataclass(frozen=True)
+class LoadDevice:
+    """(external store) Load ``device``'s record and call ``Hems.provide_device(conn, ...)``."""
+
+    conn: int
+    device: str
+
+
+@dataclass(frozen=True)
+class StoreDevice:
+    """(external store) A session ended: store this record."""
+
+    device: str
+    record: dict
+
+
+def _event(data: Any) -> Event:
+    if isinstance(data, str):
+        return Event(kind=data, data=Message({}))
+    (kind, value), *_ = data.items()
+    if not isinstance(value, dict):
+        value = {"value": value}
+    return Event(kind=kind, data=wrap(value))
+
+
+def femtocell_model(info: Mapping[str, Any]) -> dict:
+    """The default HeNB data model (TR-181 + TR-262 tunnel + TR-196 LTE subset).
+
+    ``info``: ``device_id``, ``acs_url``, ``connection_request_url``, ``software_version``,
+    ``ipsec_address``.
+    """
+    return _femtocwmp.femtocell_model(unwrap(info))
+
+
+class Agent:
+    """The HeNB agent. ``config``: ``device_id`` (and optionally ``session``, ``rng_seed``,
+    ``ipsec_address_param``); ``model``: a data model (e.g. :func:`femtocell_model`)."""
+
+    def __init__(self, config: Mapping[str, Any], model: Mapping[str, Any], now: int) -> None:
+        self._inner = _femtocwmp.Agent(unwrap(config), unwrap(model), now)
+
+    @classmethod
+    def restore(cls, snapshot: str, rebooted: bool, now: int) -> Agent:
+        """Resume from :meth:`snapshot`; ``rebooted`` announces "1 BOOT"."""
+        a = cls.__new__(cls)
+        a._inner = _femtocwmp.Agent.restore(snapshot, rebooted, now)
+        return a
+
+    def snapshot(self) -> str:
+        """JSON of everything that must survive a restart."""
+        return self._inner.snapshot()
+
+    def model(self) -> dict:
+        return self._inner.model()
+
+    def value(self, name: str) -> str | None:
+        """A parameter's value text."""
+        return self._inner.value(name)
+
+    @property
+    def in_session(self) -> bool:
+        return self._inner.in_session
+
+    def poll_output(self) -> Any:
+        raw = self._inner.poll_output()
+        if raw[0] == "event":
+            return _event(raw[1])
+        return _output(raw)
+
+    def drain(self) -> Iterator[Any]:
+        while True:
+            out = self.poll_output()
+            if isinstance(out, (Timeout, Idle)):
+                return
+            yield out
+
+    def handle_http_response(self, status: int, headers: list, body: bytes, now: int) -> None:
+        self._inner.handle_http_response(status, list(headers), bytes(body), now)
+
+    def handle_transport_failed(self, reason: str, now: int) -> None:
+        self._inner.handle_transport_failed(reason, now)
+
+    def handle_timeout(self, now: int) -> None:
+        self._inner.handle_timeout(now)
+
+    def download_finished(
+        self,
+        command_key: str,
+        data: bytes | None,
+        now: int,
+        fault_code: int | None = None,
+        fault_string: str | None = None,
+    ) -> None:
+        """The file of a Download was fetched (``data``) or not (``fault_code``, e.g. 9015)."""
+        self._inner.download_finished(command_key, data, now, fault_code, fault_string)
+
+    def set_ipsec_address(self, address: str, now: int) -> None:
+        """TS 32.593 5.1.4: the inner IPsec address changed."""
+        self._inner.set_ipsec_address(address, now)
+
+    def parameter_changed_internally(self, name: str, value: str, now: int) -> None:
+        self._inner.parameter_changed_internally(name, value, now)
+
+    def connection_request(self, now: int) -> None:
+        """A Connection Request was validated: a session follows."""
+        self._inner.connection_request(now)
+
+    def handle_connection_request(self, method: str, headers: list, now: int) -> tuple:
+        """Check and answer a Connection Request: ``(status, headers)`` to send back."""
+        return self._inner.handle_connection_request(method, list(headers), now)
+
+
+class Hems:
+    """The HeMS procedure layer. ``config`` keys: ``session`` (an AcsConfig),
+    ``ipsec_address_params``, ``external_store``..."""
+
+    def __init__(self, config: Mapping[str, Any] | None = None) -> None:
+        self._inner = _femtocwmp.Hems(unwrap(config) if config is not None else None)
+
+    def submit(self, device: str, procedure: Mapping[str, Any], now: int) -> int:
+        """Queue a procedure, e.g. ``{"ConfigureBySetParameterValues": {"params": [...],
+        "parameter_key": "k"}}``; returns its id."""
+        return self._inner.submit(device, unwrap(procedure), now)
+
+    def handle_http_request(self, conn: int, headers: list, body: bytes, now: int) -> None:
+        self._inner.handle_http_request(conn, list(headers), bytes(body), now)
+
+    def handle_connection_closed(self, conn: int, now: int) -> None:
+        self._inner.handle_connection_closed(conn, now)
+
+    def handle_timeout(self, now: int) -> None:
+        self._inner.handle_timeout(now)
+
+    def export_device(self, device: str) -> dict | None:
+        return self._inner.export_device(device)
+
+    def import_device(self, record: Mapping[str, Any]) -> None:
+        self._inner.import_device(unwrap(record))
+
+    def provide_device(self, conn: int, record: Mapping[str, Any] | None, now: int) -> None:
+        self._inner.provide_device(conn, unwrap(record) if record is not None else None, now)
+
+    def poll_output(self) -> Any:
+        kind, value = self._inner.poll_output()
+        if kind == "respond":
+            return Respond(
+                conn=value["conn"],
+                status=value["status"],
+                headers=[tuple(h) for h in value["headers"]],
+                body=value["body"],
+            )
+        if kind == "connection_request":
+            return ConnectionRequest(**value)
+        if kind == "load_device":
+            return LoadDevice(**value)
+        if kind == "store_device":
+            return StoreDevice(device=value["device"], record=value["record"])
+        if kind == "event":
+            return _event(value)
+        if kind == "timeout":
+            return Timeout(at=value)
+        return IDLE
+
+    def drain(self) -> Iterator[Any]:
+        while True:
+            out = self.poll_output()
+            if isinstance(out, (Timeout, Idle)):
+                return
+            yield out

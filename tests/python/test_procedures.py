@@ -1,0 +1,142 @@
+"""The TS 32.593 procedures through the Python binding: a Hems and an Agent in memory."""
+
+import femtocwmp
+from femtocwmp import (
+    Agent,
+    ConnectionRequest,
+    Event,
+    Hems,
+    Respond,
+    Transmit,
+    femtocell_model,
+)
+
+RF = "Device.Services.FAPService.1.CellConfig.LTE.RAN.RF."
+DEVICE = {"manufacturer": "Acme", "oui": "00A0C6", "product_class": "FAP", "serial_number": "S1"}
+KEY = "00A0C6-FAP-S1"
+
+
+def world():
+    model = femtocell_model(
+        {
+            "device_id": DEVICE,
+            "acs_url": "http://hems/cwmp",
+            "connection_request_url": "http://10.0.0.2:7547/cr",
+            "software_version": "1.0",
+            "ipsec_address": "172.16.0.10",
+        }
+    )
+    return Agent({"device_id": DEVICE}, model, now=0), Hems()
+
+
+def run(henb, hems, events, files=None, now=0):
+    """Deliver messages both ways until quiet; fetch files for the HeNB from `files`."""
+    for _ in range(100):
+        moved = False
+        for out in hems.drain():
+            moved = True
+            if isinstance(out, Respond):
+                henb.handle_http_response(out.status, out.headers, out.body, now)
+            elif isinstance(out, ConnectionRequest):
+                henb.connection_request(now)
+            elif isinstance(out, Event):
+                events.append(out)
+        if not henb.in_session:
+            hems.handle_connection_closed(1, now)
+        for out in henb.drain():
+            moved = True
+            if isinstance(out, Transmit):
+                hems.handle_http_request(1, out.headers, out.body, now)
+            elif isinstance(out, Event) and out.kind == "DownloadRequested":
+                data = (files or {}).get(out.data.url)
+                if data is None:
+                    henb.download_finished(out.data.command_key, None, now, 9015, "no such file")
+                else:
+                    henb.download_finished(out.data.command_key, data, now)
+        if not moved:
+            return
+    raise AssertionError("no quiet")
+
+
+def finished(events):
+    return [e.data for e in events if e.kind == "ProcedureFinished"]
+
+
+def test_registration_spv_download_and_ipsec_change():
+    henb, hems = world()
+    events = []
+    run(henb, hems, events)
+    informed = [e for e in events if e.kind == "Informed"]
+    assert informed and informed[0].data.bootstrap
+    # 5.1.3
+    params = [{"name": f"{RF}PhyCellID", "type": "unsignedInt", "value": "42"}]
+    pid = hems.submit(
+        KEY, {"ConfigureBySetParameterValues": {"params": params, "parameter_key": "k1"}}, 0
+    )
+    run(henb, hems, events)
+    assert henb.value(f"{RF}PhyCellID") == "42"
+    assert henb.value("Device.ManagementServer.ParameterKey") == "k1"
+    done = [f for f in finished(events) if f.id == pid][0]
+    assert "Success" in done.outcome
+    # 5.1.2
+    config = (
+        b'<configDataFile><configData><Device><Services><FAPService index="1"><CellConfig>'
+        b"<LTE><RAN><RF><EARFCNDL>1350</EARFCNDL></RF></RAN></LTE></CellConfig></FAPService>"
+        b"</Services></Device></configData></configDataFile>"
+    )
+    download = {
+        "ConfigureByFileDownload": {
+            "url": "http://files/cfg.xml",
+            "username": "",
+            "password": "",
+            "file_size": 0,
+            "target_file_name": "",
+            "delay_seconds": 0,
+            "timeout_ms": 60000,
+        }
+    }
+    pid = hems.submit(KEY, download, 0)
+    run(henb, hems, events, files={"http://files/cfg.xml": config})
+    assert henb.value(f"{RF}EARFCNDL") == "1350"
+    done = [f for f in finished(events) if f.id == pid][0]
+    assert done.outcome["Success"]["transfer"]["fault_struct"]["fault_code"] == 0
+    # a file that is missing: the transfer fails with its code, nothing changes
+    pid = hems.submit(KEY, download, 0)
+    run(henb, hems, events, files={})
+    done = [f for f in finished(events) if f.id == pid][0]
+    assert done.outcome["TransferFailed"]["fault_struct"]["fault_code"] == 9015
+    # 5.1.4
+    henb.set_ipsec_address("172.16.9.9", 0)
+    run(henb, hems, events)
+    change = [e.data for e in events if e.kind == "IpsecAddressChanged"][-1]
+    assert change.new == "172.16.9.9"
+    assert hems.export_device(KEY)["ipsec_address"] == "172.16.9.9"
+
+
+def test_snapshots_and_records_survive():
+    henb, hems = world()
+    events = []
+    run(henb, hems, events)
+    snap = henb.snapshot()
+    again = Agent.restore(snap, rebooted=True, now=5)
+    boot = [out for out in again.drain() if isinstance(out, Event) and out.kind == "SessionStarted"]
+    codes = [e.event_code for e in boot[0].data.events]
+    assert codes == ["1 BOOT"]
+    record = hems.export_device(KEY)
+    fresh = Hems()
+    fresh.import_device(record)
+    assert fresh.export_device(KEY) == record
+
+
+def test_connection_request_checks_and_bad_input():
+    henb, _ = world()
+    assert henb.handle_connection_request("GET", [], 1)[0] == 200
+    assert henb.handle_connection_request("PUT", [], 1)[0] == 405
+    hems = Hems()
+    try:
+        hems.submit(KEY, {"NoSuchProcedure": {}}, 0)
+    except ValueError as e:
+        assert "Procedure" in str(e)
+    else:
+        raise AssertionError("a bad procedure must raise")
+    assert isinstance(femtocwmp.femtocell_model, object)
