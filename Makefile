@@ -74,7 +74,7 @@ lint-python: venv
 c-lib:
 	$(CARGO) build -q --release -p femtocwmp-c
 
-C_TESTS := test_codec test_session
+C_TESTS := test_codec test_session test_procedures
 
 test-c: c-lib
 	mkdir -p $(OUT)
@@ -85,11 +85,14 @@ test-c: c-lib
 	done
 	$(OUT)/test_codec tests/corpus/*.xml
 	$(OUT)/test_session
+	$(OUT)/test_procedures
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 $(OUT)/test_codec-asan tests/corpus/*.xml
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 $(OUT)/test_session-asan
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 $(OUT)/test_procedures-asan
 	@if command -v valgrind >/dev/null; then \
 		valgrind -q --error-exitcode=1 --leak-check=full $(OUT)/test_codec tests/corpus/*.xml && \
-		valgrind -q --error-exitcode=1 --leak-check=full $(OUT)/test_session; \
+		valgrind -q --error-exitcode=1 --leak-check=full $(OUT)/test_session && \
+		valgrind -q --error-exitcode=1 --leak-check=full $(OUT)/test_procedures; \
 	else echo "valgrind not installed: skipped the valgrind run"; fi
 
 # The README's Rust examples run as doctests (core/src/lib.rs includes README.md); its

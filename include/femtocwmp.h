@@ -89,9 +89,15 @@ typedef struct femtocwmp_accepted femtocwmp_accepted;
 // The HeMS side of one session. Corresponds to a `Box<AcsSession>`: one thread at a time.
 typedef struct femtocwmp_acs_session femtocwmp_acs_session;
 
+// The HeNB agent. Corresponds to a `Box<Agent>`: one thread at a time.
+typedef struct femtocwmp_agent femtocwmp_agent;
+
 // The HeNB side of one session. Corresponds to a `Box<CpeSession>`: not safe for
 // concurrent use; one thread at a time (it may move between threads).
 typedef struct femtocwmp_cpe_session femtocwmp_cpe_session;
+
+// The HeMS procedure layer. Corresponds to a `Box<Hems>`: one thread at a time.
+typedef struct femtocwmp_hems femtocwmp_hems;
 
 // One HTTP header as pointer/length pairs (not NUL-terminated).
 typedef struct femtocwmp_header {
@@ -175,6 +181,160 @@ enum femtocwmp_result femtocwmp_last_error(char *buf,
 // The library version, a static NUL-terminated string such as
 // `"femtocwmp-c/0.1.0 femtocwmp/0.1.0"`. Never NULL; never free it.
 const char *femtocwmp_version(void);
+
+// Starts a HeNB agent on its first boot ("0 BOOTSTRAP", "1 BOOT"). `config_json` is an
+// AgentConfig (`{"device_id": {...}}`); `femtocell_json` describes the device for the
+// default femtocell data model (`{"device_id": ..., "acs_url": ..., "connection_request_url":
+// ..., "software_version": ..., "ipsec_address": ...}`). On success `*out` is a new handle.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_agent_new(const uint8_t *config_json,
+                                          size_t config_len,
+                                          const uint8_t *femtocell_json,
+                                          size_t femtocell_len,
+                                          uint64_t now_ms,
+                                          struct femtocwmp_agent **out);
+
+// Resumes an agent from a `femtocwmp_agent_snapshot` blob (read back from flash).
+// `rebooted` (0/1): the device has just booted ("1 BOOT" is announced).
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_agent_restore(const uint8_t *snapshot,
+                                              size_t snapshot_len,
+                                              bool rebooted,
+                                              uint64_t now_ms,
+                                              struct femtocwmp_agent **out);
+
+// Frees an agent. NULL is a no-op.
+void femtocwmp_agent_free(struct femtocwmp_agent *agent);
+
+// Everything to store so that nothing is lost across a restart (an opaque blob, JSON
+// today), into `buf` (size query as for `femtocwmp_decode_json`).
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_agent_snapshot(const struct femtocwmp_agent *agent,
+                                               uint8_t *buf,
+                                               size_t buf_len,
+                                               size_t *out_len);
+
+// The value text of a parameter of the data model, NUL-terminated, into `buf`;
+// `FEMTOCWMP_RESULT_INVALID_PARAMETER` for an unknown name.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_agent_parameter_value(const struct femtocwmp_agent *agent,
+                                                      const uint8_t *name,
+                                                      size_t name_len,
+                                                      uint8_t *buf,
+                                                      size_t buf_len,
+                                                      size_t *out_len);
+
+// Feeds the HeMS's HTTP response to the agent's last POST.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_agent_handle_http_response(struct femtocwmp_agent *agent,
+                                                           uint16_t status,
+                                                           const struct femtocwmp_header *headers,
+                                                           size_t header_count,
+                                                           const uint8_t *body,
+                                                           size_t body_len,
+                                                           uint64_t now_ms);
+
+// The last POST could not be delivered or answered.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_agent_handle_transport_failed(struct femtocwmp_agent *agent,
+                                                              uint64_t now_ms);
+
+// Time has passed (call at or after `timeout_ms`).
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_agent_handle_timeout(struct femtocwmp_agent *agent,
+                                                     uint64_t now_ms);
+
+// The file of a Download (the `DownloadRequested` event's `command_key`) was fetched:
+// `fault_code` 0 and the bytes, or a transfer fault code (e.g. 9015) with `data` NULL.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_agent_download_finished(struct femtocwmp_agent *agent,
+                                                        const uint8_t *command_key,
+                                                        size_t command_key_len,
+                                                        const uint8_t *data,
+                                                        size_t data_len,
+                                                        uint32_t fault_code,
+                                                        uint64_t now_ms);
+
+// TS 32.593 5.1.4: the inner IPsec tunnel address changed (text form, e.g. "172.16.0.11").
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_agent_set_ipsec_address(struct femtocwmp_agent *agent,
+                                                        const uint8_t *address,
+                                                        size_t address_len,
+                                                        uint64_t now_ms);
+
+// A Connection Request arrived as an HTTP request with these method and headers: the agent
+// checks it (Digest) and `*status_out` is the status to answer (200, 401, 405). For a 401,
+// the `WWW-Authenticate` value is written NUL-terminated to `challenge` (size query as for
+// `femtocwmp_decode_json`; pass NULL/0 to skip it).
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_agent_handle_connection_request(struct femtocwmp_agent *agent,
+                                                                const uint8_t *method,
+                                                                size_t method_len,
+                                                                const struct femtocwmp_header *headers,
+                                                                size_t header_count,
+                                                                uint64_t now_ms,
+                                                                uint16_t *status_out,
+                                                                uint8_t *challenge,
+                                                                size_t challenge_len,
+                                                                size_t *challenge_out_len);
+
+// The next output (drain until `TIMEOUT`/`IDLE`); events come as JSON, e.g.
+// `{"DownloadRequested":{"command_key":...,"url":...,...}}`. Pointers borrow from the agent
+// until the next call on it.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_agent_poll_output(struct femtocwmp_agent *agent,
+                                                  struct femtocwmp_output *out);
+
+// A HeMS with `config_json` (a HemsConfig; `{}` for the defaults).
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_hems_new(const uint8_t *config_json,
+                                         size_t config_len,
+                                         struct femtocwmp_hems **out);
+
+// Frees a HeMS. NULL is a no-op.
+void femtocwmp_hems_free(struct femtocwmp_hems *hems);
+
+// Submits a procedure in JSON form for a device (`OUI-ProductClass-Serial`), e.g.
+// `{"ConfigureBySetParameterValues":{"params":[...],"parameter_key":"k"}}`; `*id_out`
+// receives its id.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_hems_submit_json(struct femtocwmp_hems *hems,
+                                                 const uint8_t *device,
+                                                 size_t device_len,
+                                                 const uint8_t *procedure_json,
+                                                 size_t procedure_len,
+                                                 uint64_t now_ms,
+                                                 uint64_t *id_out);
+
+// An HTTP request on connection `conn` (a number the transport picks per TCP connection).
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_hems_handle_http_request(struct femtocwmp_hems *hems,
+                                                         uint64_t conn,
+                                                         const struct femtocwmp_header *headers,
+                                                         size_t header_count,
+                                                         const uint8_t *body,
+                                                         size_t body_len,
+                                                         uint64_t now_ms);
+
+// Connection `conn` closed.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_hems_handle_connection_closed(struct femtocwmp_hems *hems,
+                                                              uint64_t conn,
+                                                              uint64_t now_ms);
+
+// Time has passed.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_hems_handle_timeout(struct femtocwmp_hems *hems,
+                                                    uint64_t now_ms);
+
+// The next output. `TRANSMIT` is an HTTP response to send on the connection written to
+// `*conn_out`; `EVENT` is JSON — a HemsEvent (`{"ProcedureFinished":...}`), or
+// `{"ConnectionRequest":{"device":...,"url":...,"username":...,"password":...}}`, or the
+// external-store requests `{"LoadDevice":...}` / `{"StoreDevice":...}`.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_hems_poll_output(struct femtocwmp_hems *hems,
+                                                 struct femtocwmp_output *out,
+                                                 uint64_t *conn_out);
 
 // Starts a CPE session. `config_json` is a CpeConfig (`{"acs_url": ...}`), `inform_json`
 // the Inform to open with (`{"device_id": {...}, "events": [...], ...}`). On success `*out`

@@ -18,8 +18,10 @@
 
 mod codec;
 mod error;
+mod procedures;
 mod session;
 
 pub use codec::*;
 pub use error::*;
+pub use procedures::*;
 pub use session::*;

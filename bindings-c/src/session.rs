@@ -85,7 +85,7 @@ impl femtocwmp_output {
 
 /// The storage the borrowed pointers of the last output point into.
 #[derive(Default)]
-struct Held {
+pub(crate) struct Held {
     url: Vec<u8>,
     names_values: Vec<(Vec<u8>, Vec<u8>)>,
     headers: Vec<femtocwmp_header>,
@@ -94,7 +94,7 @@ struct Held {
 }
 
 impl Held {
-    fn output<T: Transmit, E: serde::Serialize>(
+    pub(crate) fn output<T: Transmit, E: serde::Serialize>(
         &mut self,
         out: s::Output<T, E>,
     ) -> femtocwmp_output {
@@ -152,7 +152,7 @@ impl Held {
 /// An HTTP message taken apart: status (0 for a request), URL (requests), headers, body.
 type Parts = (u16, Option<String>, Vec<(String, String)>, Vec<u8>);
 
-trait Transmit {
+pub(crate) trait Transmit {
     fn parts(self) -> Parts;
 }
 
@@ -169,7 +169,7 @@ impl Transmit for s::HttpResponse {
 }
 
 /// Reads a caller's header array into owned pairs.
-fn read_headers(
+pub(crate) fn read_headers(
     headers: *const femtocwmp_header,
     count: usize,
 ) -> Result<Vec<(String, String)>, femtocwmp_result> {
@@ -203,7 +203,7 @@ fn read_headers(
         .collect()
 }
 
-fn json<T: serde::de::DeserializeOwned>(
+pub(crate) fn json<T: serde::de::DeserializeOwned>(
     ptr: *const u8,
     len: usize,
     what: &str,
@@ -233,6 +233,8 @@ fn reply(ptr: *const u8, len: usize) -> Result<s::Reply, femtocwmp_result> {
     })
 }
 
+#[macro_export]
+#[doc(hidden)]
 macro_rules! try_ffi {
     ($e:expr) => {
         match $e {
@@ -242,6 +244,8 @@ macro_rules! try_ffi {
     };
 }
 
+#[macro_export]
+#[doc(hidden)]
 macro_rules! handle {
     ($ptr:expr) => {{
         if $ptr.is_null() {
@@ -253,6 +257,8 @@ macro_rules! handle {
     }};
 }
 
+#[macro_export]
+#[doc(hidden)]
 macro_rules! out_ptr {
     ($ptr:expr, $value:expr) => {{
         if $ptr.is_null() {

@@ -1,0 +1,515 @@
+//! The TS 32.593 procedure layer for C: the HeNB agent (what a C femtocell daemon embeds) and
+//! the HeMS, as opaque handles driven like the sessions.
+
+use femtocwmp::hems as h;
+use femtocwmp::henb as a;
+use femtocwmp::session::{HttpResponse, Output, Timestamp};
+
+use crate::codec::{input, write_out};
+use crate::error::{boundary, fail, femtocwmp_result};
+use crate::session::{
+    femtocwmp_header, femtocwmp_output, femtocwmp_output_kind, json, read_headers, Held,
+};
+use crate::{handle, out_ptr, try_ffi};
+
+/// The HeNB agent. Corresponds to a `Box<Agent>`: one thread at a time.
+pub struct femtocwmp_agent {
+    inner: a::Agent,
+    held: Held,
+}
+
+fn text<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a str, femtocwmp_result> {
+    let b = input(ptr, len)?;
+    std::str::from_utf8(b).map_err(|_| {
+        fail(
+            femtocwmp_result::InvalidUtf8,
+            format!("{what} is not UTF-8"),
+        )
+    })
+}
+
+/// Starts a HeNB agent on its first boot ("0 BOOTSTRAP", "1 BOOT"). `config_json` is an
+/// AgentConfig (`{"device_id": {...}}`); `femtocell_json` describes the device for the
+/// default femtocell data model (`{"device_id": ..., "acs_url": ..., "connection_request_url":
+/// ..., "software_version": ..., "ipsec_address": ...}`). On success `*out` is a new handle.
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_agent_new(
+    config_json: *const u8,
+    config_len: usize,
+    femtocell_json: *const u8,
+    femtocell_len: usize,
+    now_ms: u64,
+    out: *mut *mut femtocwmp_agent,
+) -> femtocwmp_result {
+    boundary(|| {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Info {
+            device_id: femtocwmp::DeviceIdStruct,
+            acs_url: String,
+            connection_request_url: String,
+            #[serde(default)]
+            software_version: String,
+            #[serde(default)]
+            ipsec_address: String,
+        }
+        let config: a::AgentConfig = try_ffi!(json(config_json, config_len, "AgentConfig"));
+        let i: Info = try_ffi!(json(femtocell_json, femtocell_len, "femtocell description"));
+        let model = a::femtocell_model(&a::FemtocellInfo {
+            device_id: i.device_id,
+            acs_url: i.acs_url,
+            connection_request_url: i.connection_request_url,
+            software_version: i.software_version,
+            ipsec_address: i.ipsec_address,
+        });
+        let agent = a::Agent::new(config, model, Timestamp(now_ms));
+        out_ptr!(
+            out,
+            Box::into_raw(Box::new(femtocwmp_agent {
+                inner: agent,
+                held: Held::default()
+            }))
+        );
+        femtocwmp_result::Ok
+    })
+}
+
+/// Resumes an agent from a `femtocwmp_agent_snapshot` blob (read back from flash).
+/// `rebooted` (0/1): the device has just booted ("1 BOOT" is announced).
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_agent_restore(
+    snapshot: *const u8,
+    snapshot_len: usize,
+    rebooted: bool,
+    now_ms: u64,
+    out: *mut *mut femtocwmp_agent,
+) -> femtocwmp_result {
+    boundary(|| {
+        let state: a::AgentSnapshot = try_ffi!(json(snapshot, snapshot_len, "agent snapshot"));
+        let agent = a::Agent::restore(state, rebooted, Timestamp(now_ms));
+        out_ptr!(
+            out,
+            Box::into_raw(Box::new(femtocwmp_agent {
+                inner: agent,
+                held: Held::default()
+            }))
+        );
+        femtocwmp_result::Ok
+    })
+}
+
+/// Frees an agent. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn femtocwmp_agent_free(agent: *mut femtocwmp_agent) {
+    let _ = boundary(|| {
+        if !agent.is_null() {
+            // SAFETY: a handle from femtocwmp_agent_new/_restore, not yet freed (API contract).
+            drop(unsafe { Box::from_raw(agent) });
+        }
+        femtocwmp_result::Ok
+    });
+}
+
+/// Everything to store so that nothing is lost across a restart (an opaque blob, JSON
+/// today), into `buf` (size query as for `femtocwmp_decode_json`).
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_agent_snapshot(
+    agent: *const femtocwmp_agent,
+    buf: *mut u8,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> femtocwmp_result {
+    boundary(|| {
+        if agent.is_null() {
+            return fail(femtocwmp_result::NullParameter, "agent is NULL");
+        }
+        // SAFETY: non-NULL live handle (API contract); only read.
+        let a = unsafe { &*agent };
+        let blob = serde_json::to_vec(&a.inner.snapshot()).expect("snapshots serialize");
+        write_out(&blob, buf, buf_len, out_len)
+    })
+}
+
+/// The value text of a parameter of the data model, NUL-terminated, into `buf`;
+/// `FEMTOCWMP_RESULT_INVALID_PARAMETER` for an unknown name.
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_agent_parameter_value(
+    agent: *const femtocwmp_agent,
+    name: *const u8,
+    name_len: usize,
+    buf: *mut u8,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> femtocwmp_result {
+    boundary(|| {
+        if agent.is_null() {
+            return fail(femtocwmp_result::NullParameter, "agent is NULL");
+        }
+        // SAFETY: non-NULL live handle (API contract); only read.
+        let a = unsafe { &*agent };
+        let n = try_ffi!(text(name, name_len, "name"));
+        match a.inner.model().value(n) {
+            Some(v) => write_out(v.as_bytes(), buf, buf_len, out_len),
+            None => fail(
+                femtocwmp_result::InvalidParameter,
+                format!("no parameter {n}"),
+            ),
+        }
+    })
+}
+
+/// Feeds the HeMS's HTTP response to the agent's last POST.
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_agent_handle_http_response(
+    agent: *mut femtocwmp_agent,
+    status: u16,
+    headers: *const femtocwmp_header,
+    header_count: usize,
+    body: *const u8,
+    body_len: usize,
+    now_ms: u64,
+) -> femtocwmp_result {
+    boundary(|| {
+        let a = handle!(agent);
+        let hs = try_ffi!(read_headers(headers, header_count));
+        let hs: Vec<(&str, &str)> = hs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let body = try_ffi!(input(body, body_len));
+        a.inner
+            .handle_http_response(status, &hs, body, Timestamp(now_ms));
+        femtocwmp_result::Ok
+    })
+}
+
+/// The last POST could not be delivered or answered.
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_agent_handle_transport_failed(
+    agent: *mut femtocwmp_agent,
+    now_ms: u64,
+) -> femtocwmp_result {
+    boundary(|| {
+        handle!(agent)
+            .inner
+            .handle_transport_failed("transport failed", Timestamp(now_ms));
+        femtocwmp_result::Ok
+    })
+}
+
+/// Time has passed (call at or after `timeout_ms`).
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_agent_handle_timeout(
+    agent: *mut femtocwmp_agent,
+    now_ms: u64,
+) -> femtocwmp_result {
+    boundary(|| {
+        handle!(agent).inner.handle_timeout(Timestamp(now_ms));
+        femtocwmp_result::Ok
+    })
+}
+
+/// The file of a Download (the `DownloadRequested` event's `command_key`) was fetched:
+/// `fault_code` 0 and the bytes, or a transfer fault code (e.g. 9015) with `data` NULL.
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_agent_download_finished(
+    agent: *mut femtocwmp_agent,
+    command_key: *const u8,
+    command_key_len: usize,
+    data: *const u8,
+    data_len: usize,
+    fault_code: u32,
+    now_ms: u64,
+) -> femtocwmp_result {
+    boundary(|| {
+        let a = handle!(agent);
+        let key = try_ffi!(text(command_key, command_key_len, "command_key"));
+        let result = if fault_code == 0 {
+            Ok(try_ffi!(input(data, data_len)).to_vec())
+        } else {
+            let code = femtocwmp::FaultCode::from_code(fault_code);
+            Err((code, code.description().to_owned()))
+        };
+        a.inner.download_finished(key, result, Timestamp(now_ms));
+        femtocwmp_result::Ok
+    })
+}
+
+/// TS 32.593 5.1.4: the inner IPsec tunnel address changed (text form, e.g. "172.16.0.11").
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_agent_set_ipsec_address(
+    agent: *mut femtocwmp_agent,
+    address: *const u8,
+    address_len: usize,
+    now_ms: u64,
+) -> femtocwmp_result {
+    boundary(|| {
+        let a = handle!(agent);
+        let addr = try_ffi!(text(address, address_len, "address"));
+        a.inner.set_ipsec_address(addr, Timestamp(now_ms));
+        femtocwmp_result::Ok
+    })
+}
+
+/// A Connection Request arrived as an HTTP request with these method and headers: the agent
+/// checks it (Digest) and `*status_out` is the status to answer (200, 401, 405). For a 401,
+/// the `WWW-Authenticate` value is written NUL-terminated to `challenge` (size query as for
+/// `femtocwmp_decode_json`; pass NULL/0 to skip it).
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_agent_handle_connection_request(
+    agent: *mut femtocwmp_agent,
+    method: *const u8,
+    method_len: usize,
+    headers: *const femtocwmp_header,
+    header_count: usize,
+    now_ms: u64,
+    status_out: *mut u16,
+    challenge: *mut u8,
+    challenge_len: usize,
+    challenge_out_len: *mut usize,
+) -> femtocwmp_result {
+    boundary(|| {
+        let a = handle!(agent);
+        let m = try_ffi!(text(method, method_len, "method"));
+        let hs = try_ffi!(read_headers(headers, header_count));
+        let hs: Vec<(&str, &str)> = hs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        if status_out.is_null() {
+            return fail(femtocwmp_result::NullParameter, "status_out is NULL");
+        }
+        let r: HttpResponse = a.inner.handle_connection_request(m, &hs, Timestamp(now_ms));
+        out_ptr!(status_out, r.status);
+        match r
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case("www-authenticate"))
+        {
+            Some((_, v)) if !challenge_out_len.is_null() => {
+                write_out(v.as_bytes(), challenge, challenge_len, challenge_out_len)
+            }
+            _ => femtocwmp_result::Ok,
+        }
+    })
+}
+
+/// The next output (drain until `TIMEOUT`/`IDLE`); events come as JSON, e.g.
+/// `{"DownloadRequested":{"command_key":...,"url":...,...}}`. Pointers borrow from the agent
+/// until the next call on it.
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_agent_poll_output(
+    agent: *mut femtocwmp_agent,
+    out: *mut femtocwmp_output,
+) -> femtocwmp_result {
+    boundary(|| {
+        let a = handle!(agent);
+        if out.is_null() {
+            return fail(femtocwmp_result::NullParameter, "out is NULL");
+        }
+        let o = a.held.output(a.inner.poll_output());
+        out_ptr!(out, o);
+        femtocwmp_result::Ok
+    })
+}
+
+/// The HeMS procedure layer. Corresponds to a `Box<Hems>`: one thread at a time.
+pub struct femtocwmp_hems {
+    inner: h::Hems,
+    held: Held,
+    /// The connection of the last `TRANSMIT` output (a response to send).
+    conn: u64,
+}
+
+/// A HeMS with `config_json` (a HemsConfig; `{}` for the defaults).
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_hems_new(
+    config_json: *const u8,
+    config_len: usize,
+    out: *mut *mut femtocwmp_hems,
+) -> femtocwmp_result {
+    boundary(|| {
+        let config: h::HemsConfig = try_ffi!(json(config_json, config_len, "HemsConfig"));
+        out_ptr!(
+            out,
+            Box::into_raw(Box::new(femtocwmp_hems {
+                inner: h::Hems::new(config),
+                held: Held::default(),
+                conn: 0
+            }))
+        );
+        femtocwmp_result::Ok
+    })
+}
+
+/// Frees a HeMS. NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn femtocwmp_hems_free(hems: *mut femtocwmp_hems) {
+    let _ = boundary(|| {
+        if !hems.is_null() {
+            // SAFETY: a handle from femtocwmp_hems_new, not yet freed (API contract).
+            drop(unsafe { Box::from_raw(hems) });
+        }
+        femtocwmp_result::Ok
+    });
+}
+
+/// Submits a procedure in JSON form for a device (`OUI-ProductClass-Serial`), e.g.
+/// `{"ConfigureBySetParameterValues":{"params":[...],"parameter_key":"k"}}`; `*id_out`
+/// receives its id.
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_hems_submit_json(
+    hems: *mut femtocwmp_hems,
+    device: *const u8,
+    device_len: usize,
+    procedure_json: *const u8,
+    procedure_len: usize,
+    now_ms: u64,
+    id_out: *mut u64,
+) -> femtocwmp_result {
+    boundary(|| {
+        let hm = handle!(hems);
+        let d = try_ffi!(text(device, device_len, "device"));
+        let p: h::Procedure = try_ffi!(json(procedure_json, procedure_len, "Procedure"));
+        if id_out.is_null() {
+            return fail(femtocwmp_result::NullParameter, "id_out is NULL");
+        }
+        let id = hm.inner.submit(d, p, Timestamp(now_ms));
+        out_ptr!(id_out, id.0);
+        femtocwmp_result::Ok
+    })
+}
+
+/// An HTTP request on connection `conn` (a number the transport picks per TCP connection).
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_hems_handle_http_request(
+    hems: *mut femtocwmp_hems,
+    conn: u64,
+    headers: *const femtocwmp_header,
+    header_count: usize,
+    body: *const u8,
+    body_len: usize,
+    now_ms: u64,
+) -> femtocwmp_result {
+    boundary(|| {
+        let hm = handle!(hems);
+        let hs = try_ffi!(read_headers(headers, header_count));
+        let hs: Vec<(&str, &str)> = hs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let body = try_ffi!(input(body, body_len));
+        hm.inner
+            .handle_http_request(conn, &hs, body, Timestamp(now_ms));
+        femtocwmp_result::Ok
+    })
+}
+
+/// Connection `conn` closed.
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_hems_handle_connection_closed(
+    hems: *mut femtocwmp_hems,
+    conn: u64,
+    now_ms: u64,
+) -> femtocwmp_result {
+    boundary(|| {
+        handle!(hems)
+            .inner
+            .handle_connection_closed(conn, Timestamp(now_ms));
+        femtocwmp_result::Ok
+    })
+}
+
+/// Time has passed.
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_hems_handle_timeout(
+    hems: *mut femtocwmp_hems,
+    now_ms: u64,
+) -> femtocwmp_result {
+    boundary(|| {
+        handle!(hems).inner.handle_timeout(Timestamp(now_ms));
+        femtocwmp_result::Ok
+    })
+}
+
+/// The next output. `TRANSMIT` is an HTTP response to send on the connection written to
+/// `*conn_out`; `EVENT` is JSON — a HemsEvent (`{"ProcedureFinished":...}`), or
+/// `{"ConnectionRequest":{"device":...,"url":...,"username":...,"password":...}}`, or the
+/// external-store requests `{"LoadDevice":...}` / `{"StoreDevice":...}`.
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_hems_poll_output(
+    hems: *mut femtocwmp_hems,
+    out: *mut femtocwmp_output,
+    conn_out: *mut u64,
+) -> femtocwmp_result {
+    boundary(|| {
+        let hm = handle!(hems);
+        if out.is_null() {
+            return fail(femtocwmp_result::NullParameter, "out is NULL");
+        }
+        #[derive(serde::Serialize)]
+        enum Extra {
+            ConnectionRequest {
+                device: String,
+                url: String,
+                username: String,
+                password: String,
+            },
+            LoadDevice {
+                conn: u64,
+                device: String,
+            },
+            StoreDevice {
+                device: String,
+                record: Box<h::DeviceRecord>,
+            },
+        }
+        let o = match hm.inner.poll_output() {
+            h::HemsOutput::Respond { conn, response } => {
+                hm.conn = conn;
+                hm.held
+                    .output::<HttpResponse, ()>(Output::Transmit(*response))
+            }
+            h::HemsOutput::Event(e) => hm.held.output::<HttpResponse, _>(Output::Event(e)),
+            h::HemsOutput::ConnectionRequest {
+                device,
+                url,
+                username,
+                password,
+            } => hm
+                .held
+                .output::<HttpResponse, _>(Output::Event(Extra::ConnectionRequest {
+                    device,
+                    url,
+                    username,
+                    password,
+                })),
+            h::HemsOutput::LoadDevice { conn, device } => hm
+                .held
+                .output::<HttpResponse, _>(Output::Event(Extra::LoadDevice { conn, device })),
+            h::HemsOutput::StoreDevice { device, record } => hm
+                .held
+                .output::<HttpResponse, _>(Output::Event(Extra::StoreDevice { device, record })),
+            h::HemsOutput::Timeout(t) => hm.held.output::<HttpResponse, ()>(Output::Timeout(t)),
+            _ => femtocwmp_output_idle(),
+        };
+        if o.kind == femtocwmp_output_kind::Transmit && !conn_out.is_null() {
+            out_ptr!(conn_out, hm.conn);
+        }
+        out_ptr!(out, o);
+        femtocwmp_result::Ok
+    })
+}
+
+fn femtocwmp_output_idle() -> femtocwmp_output {
+    let mut held = Held::default();
+    held.output::<HttpResponse, ()>(Output::Idle)
+}
