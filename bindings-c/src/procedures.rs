@@ -43,26 +43,10 @@ pub extern "C" fn femtocwmp_agent_new(
     out: *mut *mut femtocwmp_agent,
 ) -> femtocwmp_result {
     boundary(|| {
-        #[derive(serde::Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct Info {
-            device_id: femtocwmp::DeviceIdStruct,
-            acs_url: String,
-            connection_request_url: String,
-            #[serde(default)]
-            software_version: String,
-            #[serde(default)]
-            ipsec_address: String,
-        }
         let config: a::AgentConfig = try_ffi!(json(config_json, config_len, "AgentConfig"));
-        let i: Info = try_ffi!(json(femtocell_json, femtocell_len, "femtocell description"));
-        let model = a::femtocell_model(&a::FemtocellInfo {
-            device_id: i.device_id,
-            acs_url: i.acs_url,
-            connection_request_url: i.connection_request_url,
-            software_version: i.software_version,
-            ipsec_address: i.ipsec_address,
-        });
+        let info: a::FemtocellInfo =
+            try_ffi!(json(femtocell_json, femtocell_len, "femtocell description"));
+        let model = a::femtocell_model(&info);
         let agent = a::Agent::new(config, model, Timestamp(now_ms));
         out_ptr!(
             out,

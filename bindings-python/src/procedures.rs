@@ -16,25 +16,7 @@ pub fn femtocell_model<'py>(
     py: Python<'py>,
     info: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    #[derive(serde::Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Info {
-        device_id: femtocwmp::DeviceIdStruct,
-        acs_url: String,
-        connection_request_url: String,
-        #[serde(default)]
-        software_version: String,
-        #[serde(default)]
-        ipsec_address: String,
-    }
-    let i: Info = from_py(info, "femtocell description")?;
-    let model = a::femtocell_model(&a::FemtocellInfo {
-        device_id: i.device_id,
-        acs_url: i.acs_url,
-        connection_request_url: i.connection_request_url,
-        software_version: i.software_version,
-        ipsec_address: i.ipsec_address,
-    });
+    let model = a::femtocell_model(&from_py::<a::FemtocellInfo>(info, "femtocell description")?);
     to_py(py, &model)
 }
 

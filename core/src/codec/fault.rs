@@ -6,7 +6,7 @@ use super::codes::{FaultCode, FaultKind};
 use super::dom::NodeId;
 use super::error::DecodeError;
 use super::write::Writer;
-use super::xml::{field, required, Ctx, Xml};
+use super::xml::{field, missing, required, Ctx, Xml};
 
 /// A SOAP Fault whose detail is a `cwmp:Fault`: how a CPE or ACS refuses a request.
 ///
@@ -139,18 +139,10 @@ pub(crate) fn read_fault(cx: &mut Ctx<'_, '_>, node: NodeId) -> Result<Fault, De
     let faultstring = field(cx, node, "faultstring")?;
     let detail = dom
         .child(node, b"detail")
-        .ok_or_else(|| DecodeError::MissingElement {
-            path: dom.path(node),
-            offset: dom.offset(node),
-            element: "detail",
-        })?;
+        .ok_or_else(|| missing(dom, node, "detail"))?;
     let cwmp = dom
         .child(detail, b"Fault")
-        .ok_or_else(|| DecodeError::MissingElement {
-            path: dom.path(detail),
-            offset: dom.offset(detail),
-            element: "Fault",
-        })?;
+        .ok_or_else(|| missing(dom, detail, "Fault"))?;
     let fault_code = required(cx, cwmp, "FaultCode")?;
     let fault_string = field::<Option<String>>(cx, cwmp, "FaultString")?.unwrap_or_default();
     let mut set_parameter_values_fault = Vec::new();

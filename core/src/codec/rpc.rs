@@ -10,7 +10,7 @@ use super::dom::NodeId;
 use super::error::DecodeError;
 use super::value::{ParameterValueStruct, Value, XsdType};
 use super::write::Writer;
-use super::xml::{array, field, optional, repeated, required, write_array, Ctx, Xml};
+use super::xml::{array, field, missing, optional, repeated, required, write_array, Ctx, Xml};
 
 /// Reads one field according to its kind (see [`cwmp_struct!`]).
 macro_rules! read_kind {
@@ -111,11 +111,7 @@ impl Xml for ParameterValueStruct {
             }
         }
         let Some(name_node) = name else {
-            return Err(DecodeError::MissingElement {
-                path: dom.path(node),
-                offset: dom.offset(node),
-                element: "Name",
-            });
+            return Err(missing(dom, node, "Name"));
         };
         let name = cx.trimmed(name_node).into_owned();
         let Some(value_node) = value else {
@@ -473,11 +469,7 @@ impl Xml for FaultStruct {
         parent: NodeId,
         name: &'static str,
     ) -> Result<Self, DecodeError> {
-        Err(DecodeError::MissingElement {
-            path: cx.dom.path(parent),
-            offset: cx.dom.offset(parent),
-            element: name,
-        })
+        Err(missing(cx.dom, parent, name))
     }
     fn write(&self, w: &mut Writer<'_>, tag: &str) {
         w.open(tag);

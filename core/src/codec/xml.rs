@@ -229,14 +229,19 @@ impl Xml for FaultCode {
         parent: NodeId,
         name: &'static str,
     ) -> Result<Self, DecodeError> {
-        Err(DecodeError::MissingElement {
-            path: cx.dom.path(parent),
-            offset: cx.dom.offset(parent),
-            element: name,
-        })
+        Err(missing(cx.dom, parent, name))
     }
     fn write(&self, w: &mut Writer<'_>, tag: &str) {
         w.number(tag, self.code());
+    }
+}
+
+/// The error for a mandatory element `name` absent from `parent`.
+pub(crate) fn missing(dom: &Dom<'_>, parent: NodeId, name: &'static str) -> DecodeError {
+    DecodeError::MissingElement {
+        path: dom.path(parent),
+        offset: dom.offset(parent),
+        element: name,
     }
 }
 
@@ -260,11 +265,7 @@ pub(crate) fn required<T: Xml>(
 ) -> Result<T, DecodeError> {
     match cx.dom.child(parent, name.as_bytes()) {
         Some(c) => T::read(cx, c),
-        None => Err(DecodeError::MissingElement {
-            path: cx.dom.path(parent),
-            offset: cx.dom.offset(parent),
-            element: name,
-        }),
+        None => Err(missing(cx.dom, parent, name)),
     }
 }
 

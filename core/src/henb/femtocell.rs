@@ -14,8 +14,9 @@ pub const ACS_URL: &str = "Device.ManagementServer.URL";
 
 const FAP: &str = "Device.Services.FAPService.1.";
 
-/// What the default model needs to know about the device.
-#[derive(Debug, Clone)]
+/// What the default model needs to know about the device (JSON form: these field names).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct FemtocellInfo {
     /// Manufacturer, OUI, product class, serial number.
     pub device_id: DeviceIdStruct,
