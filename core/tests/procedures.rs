@@ -1218,3 +1218,116 @@ fn active_notification_set_by_the_hems_drives_value_change_informs() {
         Some("1")
     );
 }
+
+/// A CPE with genieacs-sim's habits, written by hand: first contact is a "2 PERIODIC" Inform
+/// (no BOOTSTRAP, no BOOT) carrying Basic credentials nobody asked for and a stale cookie;
+/// the TransferComplete comes in a later session whose Inform lacks "7 TRANSFER COMPLETE".
+#[test]
+fn genieacs_sim_quirks_are_accepted() {
+    let mut hems = Hems::new(HemsConfig::default());
+    let now = Timestamp(0);
+    let inform = |events: Vec<EventStruct>| {
+        encode(&Envelope::with_id(
+            CwmpVersion::V1_0,
+            "1",
+            Body::Inform(Inform {
+                device_id: device_id("SIM1"),
+                event: events,
+                max_envelopes: 1,
+                current_time: DateTime::unknown(),
+                retry_count: 0,
+                parameter_list: vec![ParameterValueStruct::new(
+                    "InternetGatewayDevice.ManagementServer.ConnectionRequestURL",
+                    "http://10.9.9.9:7547/",
+                )],
+            }),
+        ))
+    };
+    let quirky = [
+        ("Authorization", "Basic dXNlcjpwYXNz"),
+        ("Cookie", "session=stale-from-yesterday"),
+    ];
+    let mut events = Vec::new();
+    let post =
+        |hems: &mut Hems, conn: u64, body: &[u8], events: &mut Vec<HemsEvent>| -> (u16, Vec<u8>) {
+            hems.handle_http_request(conn, &quirky, body, now);
+            let mut response = None;
+            loop {
+                match hems.poll_output() {
+                    HemsOutput::Respond { response: r, .. } => response = Some((r.status, r.body)),
+                    HemsOutput::Event(e) => events.push(e),
+                    HemsOutput::Timeout(_) | HemsOutput::Idle => {
+                        return response.expect("a response")
+                    }
+                    _ => {}
+                }
+            }
+        };
+    let (status, body) = post(
+        &mut hems,
+        1,
+        &inform(vec![EventStruct::new(EventCode::Periodic)]),
+        &mut events,
+    );
+    assert_eq!(status, 200);
+    assert!(matches!(
+        decode(&body).unwrap().body,
+        Body::InformResponse(_)
+    ));
+    let key = device_id("SIM1").device_key();
+    let id = download_for(&mut hems, &key, now);
+    let (_, body) = post(&mut hems, 1, b"", &mut events);
+    let Body::Download(d) = decode(&body).unwrap().body else {
+        panic!("the Download goes out")
+    };
+    let response = encode(&Envelope::with_id(
+        CwmpVersion::V1_0,
+        decode(&body).unwrap().header.id.unwrap(),
+        Body::DownloadResponse(DownloadResponse {
+            status: 1,
+            ..DownloadResponse::default()
+        }),
+    ));
+    let (status, _) = post(&mut hems, 1, &response, &mut events);
+    assert_eq!(status, 204);
+    hems.handle_connection_closed(1, now);
+    // a later session: no "7 TRANSFER COMPLETE" in the Inform, the TransferComplete anyway
+    post(
+        &mut hems,
+        2,
+        &inform(vec![EventStruct::new(EventCode::Periodic)]),
+        &mut events,
+    );
+    let tc = encode(&Envelope::with_id(
+        CwmpVersion::V1_0,
+        "2",
+        Body::TransferComplete(TransferComplete {
+            command_key: d.command_key.clone(),
+            fault_struct: FaultStruct::success(),
+            ..TransferComplete::default()
+        }),
+    ));
+    let (_, body) = post(&mut hems, 2, &tc, &mut events);
+    assert_eq!(decode(&body).unwrap().body, Body::TransferCompleteResponse);
+    let finished = events.iter().find_map(|e| match e {
+        HemsEvent::ProcedureFinished { id: i, outcome, .. } if *i == id => Some(outcome.clone()),
+        _ => None,
+    });
+    assert!(finished.is_some_and(|o| o.is_success()));
+}
+
+fn download_for(hems: &mut Hems, key: &str, now: Timestamp) -> ProcedureId {
+    hems.submit(
+        key,
+        Procedure::ConfigureByFileDownload {
+            url: FILE_URL.into(),
+            username: String::new(),
+            password: String::new(),
+            file_size: 0,
+            target_file_name: String::new(),
+            delay_seconds: 0,
+            timeout_ms: 3_600_000,
+        },
+        now,
+    )
+}
