@@ -32,7 +32,7 @@ const FILE_PASSWORD: &str = "demo-secret";
 type Shared<T> = Arc<Mutex<T>>;
 
 /// Milliseconds since the demo started: the sans-IO clock.
-fn now(start: Instant) -> Timestamp {
+pub(crate) fn now(start: Instant) -> Timestamp {
     Timestamp(start.elapsed().as_millis() as u64)
 }
 
@@ -80,17 +80,17 @@ fn summary(body: &[u8]) -> String {
 }
 
 /// What the HeMS server shares between connections.
-struct HemsState {
-    hems: Hems,
-    names: HashMap<String, String>,
-    events: mpsc::UnboundedSender<HemsOutput>,
-    start: Instant,
-    files: HashMap<String, Vec<u8>>,
-    quiet: bool,
+pub(crate) struct HemsState {
+    pub(crate) hems: Hems,
+    pub(crate) names: HashMap<String, String>,
+    pub(crate) events: mpsc::UnboundedSender<HemsOutput>,
+    pub(crate) start: Instant,
+    pub(crate) files: HashMap<String, Vec<u8>>,
+    pub(crate) quiet: bool,
 }
 
 impl HemsState {
-    fn forward(&mut self) -> Vec<HemsOutput> {
+    pub(crate) fn forward(&mut self) -> Vec<HemsOutput> {
         let mut mine = Vec::new();
         loop {
             match self.hems.poll_output() {
@@ -200,8 +200,11 @@ async fn hems_request(
     Ok(b.body(Full::new(Bytes::from(r.body))).expect("response"))
 }
 
-async fn serve_hems(state: Shared<HemsState>) -> std::io::Result<SocketAddr> {
-    let listener = TcpListener::bind("127.0.0.1:0").await?;
+pub(crate) async fn serve_hems(
+    state: Shared<HemsState>,
+    listen: &str,
+) -> std::io::Result<SocketAddr> {
+    let listener = TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {
         let mut next = 1u64;
@@ -227,7 +230,7 @@ async fn serve_hems(state: Shared<HemsState>) -> std::io::Result<SocketAddr> {
 }
 
 /// Commands to a HeNB task.
-enum HenbCommand {
+pub(crate) enum HenbCommand {
     /// The inner IPsec address changed (TS 32.593 5.1.4).
     SetIpsec(String),
     /// A Connection Request arrived on the HeNB's listener; answer with its status.
@@ -239,7 +242,7 @@ enum HenbCommand {
 
 /// The HeNB's Connection Request listener (TR-069 3.2.2): each GET goes to the agent, which
 /// checks it and answers at once.
-async fn serve_connection_requests(
+pub(crate) async fn serve_connection_requests(
     commands: mpsc::UnboundedSender<HenbCommand>,
 ) -> std::io::Result<SocketAddr> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
@@ -279,7 +282,7 @@ async fn serve_connection_requests(
 }
 
 /// Sends a Connection Request (HTTP GET, answering a Digest challenge) to a HeNB.
-async fn send_connection_request(
+pub(crate) async fn send_connection_request(
     url: String,
     username: String,
     password: String,
@@ -432,7 +435,7 @@ async fn fetch(
 }
 
 /// A simulated HeNB: its agent and the I/O around it.
-async fn run_henb(
+pub(crate) async fn run_henb(
     mut agent: Agent,
     hems: SocketAddr,
     mut commands: mpsc::UnboundedReceiver<HenbCommand>,
@@ -543,7 +546,7 @@ pub async fn run(henbs: usize, quiet: bool) -> Result<bool, String> {
         files,
         quiet,
     }));
-    let addr = serve_hems(state.clone())
+    let addr = serve_hems(state.clone(), "127.0.0.1:0")
         .await
         .map_err(|e| format!("cannot listen on loopback: {e}"))?;
     let hems_url = format!("http://{addr}/cwmp");

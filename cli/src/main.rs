@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod demo;
+mod serve;
 use serde_json::Value as Json;
 
 #[derive(Parser)]
@@ -34,6 +35,41 @@ enum Command {
     Encode {
         /// The JSON file, or `-` for standard input.
         file: String,
+    },
+    /// A HeMS on an address of yours: the CWMP endpoint (POST /cwmp), Connection Requests to
+    /// the devices, procedures from a script, events as JSON lines.
+    Hems {
+        /// Address to listen on, e.g. 0.0.0.0:7547.
+        #[arg(long)]
+        listen: String,
+        /// JSON list of {"device": "OUI-ProductClass-Serial", "procedure": {...}}, each run
+        /// when its device first informs.
+        #[arg(long)]
+        script: Option<String>,
+        /// Where to write the events (JSON lines); standard output by default.
+        #[arg(long)]
+        events: Option<String>,
+        /// Stop after this many seconds (default: run until killed).
+        #[arg(long)]
+        duration: Option<u64>,
+        /// Do not print every message.
+        #[arg(long)]
+        quiet: bool,
+    },
+    /// Simulated HeNBs (TR-196 LTE femtocell data model) against a HeMS.
+    Henb {
+        /// The HeMS URL, e.g. http://127.0.0.1:7547/cwmp.
+        #[arg(long)]
+        hems: String,
+        /// How many HeNBs.
+        #[arg(long, default_value_t = 1)]
+        count: usize,
+        /// Serial numbers are this prefix and a number.
+        #[arg(long, default_value = "SIM")]
+        serial_prefix: String,
+        /// Stop after this many seconds (default: run until killed).
+        #[arg(long)]
+        duration: Option<u64>,
     },
     /// A HeMS, its file server and N simulated HeNBs on loopback HTTP: registration and
     /// the three TS 32.593 configuration-management flows, each message as it crosses the
@@ -139,20 +175,52 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             write(stdout, &femtocwmp::encode(&env))
         }
+        Command::Hems {
+            listen,
+            script,
+            events,
+            duration,
+            quiet,
+        } => runtime()?.block_on(serve::hems(
+            &listen,
+            script,
+            events,
+            duration.map(std::time::Duration::from_secs),
+            quiet,
+        )),
+        Command::Henb {
+            hems,
+            count,
+            serial_prefix,
+            duration,
+        } => {
+            if count == 0 {
+                return Err("--count must be at least 1".into());
+            }
+            runtime()?.block_on(serve::henb(
+                &hems,
+                count,
+                &serial_prefix,
+                duration.map(std::time::Duration::from_secs),
+            ))
+        }
         Command::Demo { henbs, quiet } => {
             if henbs == 0 {
                 return Err("--henbs must be at least 1".into());
             }
-            let rt = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| format!("cannot start the runtime: {e}"))?;
-            match rt.block_on(demo::run(henbs, quiet))? {
+            match runtime()?.block_on(demo::run(henbs, quiet))? {
                 true => Ok(()),
                 false => Err("some procedures failed".into()),
             }
         }
     }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))
 }
 
 fn main() -> ExitCode {

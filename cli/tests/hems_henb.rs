@@ -1,0 +1,102 @@
+//! `femtocwmp hems` and `femtocwmp henb` as two processes on loopback: the HeNBs register, the
+//! scripted SetParameterValues runs, events arrive as JSON lines. Bounded in time.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+#[test]
+fn a_hems_process_and_a_henb_process_talk() {
+    let dir = std::env::temp_dir().join(format!("femtocwmp-e2e-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("script.json");
+    let events = dir.join("events.jsonl");
+    std::fs::write(
+        &script,
+        r#"[{"device": "00A0C6-FAP-LTE-SIM1", "procedure": {"ConfigureBySetParameterValues": {
+            "params": [{"name": "Device.Services.FAPService.1.CellConfig.LTE.RAN.RF.PhyCellID",
+                        "type": "unsignedInt", "value": "321"}], "parameter_key": "e2e"}}}]"#,
+    )
+    .unwrap();
+    let bin = env!("CARGO_BIN_EXE_femtocwmp");
+    let mut hems = Command::new(bin)
+        .args([
+            "hems",
+            "--listen",
+            "127.0.0.1:0",
+            "--duration",
+            "6",
+            "--quiet",
+        ])
+        .arg("--script")
+        .arg(&script)
+        .arg("--events")
+        .arg(&events)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(hems.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("HeMS listening on ")
+        .expect(&line)
+        .to_owned();
+    let henb = Command::new(bin)
+        .args(["henb", "--hems", &url, "--count", "2", "--duration", "3"])
+        .output()
+        .unwrap();
+    assert!(
+        henb.status.success(),
+        "{}",
+        String::from_utf8_lossy(&henb.stderr)
+    );
+    assert!(hems.wait().unwrap().success());
+    let log = std::fs::read_to_string(&events).unwrap();
+    for device in ["00A0C6-FAP-LTE-SIM1", "00A0C6-FAP-LTE-SIM2"] {
+        assert!(
+            log.lines()
+                .any(|l| l.contains("\"Informed\"") && l.contains(device)),
+            "{log}"
+        );
+    }
+    let done: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("\"ProcedureFinished\""))
+        .collect();
+    assert_eq!(done.len(), 1, "{log}");
+    assert!(
+        done[0].contains("\"Success\"") && done[0].contains("SIM1"),
+        "{log}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn errors_a_person_understands() {
+    let bin = env!("CARGO_BIN_EXE_femtocwmp");
+    let out = Command::new(bin)
+        .args(["henb", "--hems", "https://x/cwmp", "--duration", "1"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("only http://"));
+    let out = Command::new(bin)
+        .args(["hems", "--listen", "not-an-address", "--duration", "1"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot listen on not-an-address"));
+    let out = Command::new(bin)
+        .args([
+            "hems",
+            "--listen",
+            "127.0.0.1:0",
+            "--script",
+            "/nonexistent.json",
+        ])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read script /nonexistent.json"));
+}
