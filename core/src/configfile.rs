@@ -259,10 +259,9 @@ fn collect(
         }
         path = format!("{path}.{index}");
     }
-    if dom.nodes[id as usize].child_count == 0 {
-        let raw: &[u8] = &dom.nodes[id as usize].text;
+    if dom.child_count(id) == 0 {
         let text = dom
-            .utf8(raw)
+            .text_str(id)
             .ok_or_else(|| ConfigFileError::Format(format!("{path}: value is not UTF-8")))?;
         out.push((path, text.trim().to_owned()));
         return Ok(());

@@ -606,7 +606,7 @@ pub fn decode_with(bytes: &[u8], limits: &DecodeLimits) -> Result<Envelope, Deco
         return Err(DecodeError::NotSoap {
             message: format!(
                 "root element is <{}>, not a SOAP Envelope",
-                String::from_utf8_lossy(dom.nodes[root as usize].start.name().0)
+                String::from_utf8_lossy(dom.qname(root))
             ),
         });
     }

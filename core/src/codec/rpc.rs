@@ -446,7 +446,7 @@ impl Xml for FaultStruct {
     /// Also reads the malformed form `<FaultStruct>0</FaultStruct>` (code as text, no
     /// children), with a warning.
     fn read(cx: &mut Ctx<'_, '_>, node: NodeId) -> Result<Self, DecodeError> {
-        if cx.dom.nodes[node as usize].child_count == 0 {
+        if cx.dom.child_count(node) == 0 {
             let t = cx.trimmed(node);
             if let Ok(n) = t.parse::<u32>() {
                 cx.warn(

@@ -43,10 +43,10 @@ impl<'d, 'a> Ctx<'d, 'a> {
 
     /// The element's text as a string; bytes that are not UTF-8 are replaced (with a warning).
     pub fn text(&mut self, node: NodeId) -> String {
-        let raw: &[u8] = &self.dom.nodes[node as usize].text;
-        match self.dom.utf8(raw) {
+        match self.dom.text_str(node) {
             Some(s) => s.to_owned(),
             None => {
+                let raw = self.dom.text(node);
                 let s = String::from_utf8_lossy(raw).into_owned();
                 self.warn(
                     node,
@@ -59,8 +59,9 @@ impl<'d, 'a> Ctx<'d, 'a> {
 
     /// The element's text, trimmed, borrowed when possible.
     pub fn trimmed(&mut self, node: NodeId) -> Cow<'d, str> {
-        let raw: &'d [u8] = &self.dom.nodes[node as usize].text;
-        match self.dom.utf8(raw) {
+        let dom: &'d Dom<'a> = self.dom;
+        let raw: &'d [u8] = dom.text(node);
+        match dom.text_str(node) {
             Some(s) => {
                 let padded = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_whitespace());
                 if padded(raw.first()) || padded(raw.last()) {
@@ -308,8 +309,7 @@ pub(crate) fn array<T: Xml>(
         cx.warn(parent, format!("missing array <{name}>; taken as empty"));
         return Ok(Vec::new());
     };
-    let node = &dom.nodes[arr as usize];
-    let mut out = Vec::with_capacity(node.child_count as usize);
+    let mut out = Vec::with_capacity(dom.child_count(arr) as usize);
     let mut misnamed = false;
     for c in dom.children(arr) {
         if dom.local_name(c) != item.as_bytes() {
