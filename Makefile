@@ -16,14 +16,16 @@ OUT := tests/out
 CFLAGS_TEST := -Wall -Wextra -Werror -std=c99 -Iinclude
 CLIBS := -lpthread -ldl -lm
 PY_PINS := maturin==1.16.0 pytest==9.2.0 lxml==6.1.3 ruff==0.17.5
+PREFIX ?= /usr/local
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 
-.PHONY: demo test bench fuzz header c-lib python-ext \
-	test-rust test-python test-c test-header test-schema test-readme lint-python tools venv
+.PHONY: demo test bench fuzz header c-lib python-ext install \
+	test-install test-rust test-python test-c test-header test-schema test-readme lint-python tools venv
 
 demo:
 	$(CARGO) run -q --release -p femtocwmp-cli -- demo
 
-test: test-rust test-header test-schema test-python test-c test-readme
+test: test-rust test-header test-schema test-python test-c test-install test-readme
 	@echo "make test: all suites passed"
 
 # ---------------------------------------------------------------- set-up (idempotent)
@@ -94,6 +96,37 @@ test-c: c-lib
 		valgrind -q --error-exitcode=1 --leak-check=full $(OUT)/test_session && \
 		valgrind -q --error-exitcode=1 --leak-check=full $(OUT)/test_procedures; \
 	else echo "valgrind not installed: skipped the valgrind run"; fi
+
+# The C library as a system package: static and shared library, header, pkg-config file.
+install: c-lib
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
+	install -m 644 target/release/libfemtocwmp.a $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 target/release/libfemtocwmp.so $(DESTDIR)$(PREFIX)/lib/
+	install -m 644 include/femtocwmp.h $(DESTDIR)$(PREFIX)/include/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' bindings-c/femtocwmp.pc.in \
+		> $(DESTDIR)$(PREFIX)/lib/pkgconfig/femtocwmp.pc
+
+# Installs into a scratch prefix and builds the README's C example the way a user would:
+# with pkg-config only, once against the shared library and once statically.
+INSTALL_PREFIX := $(CURDIR)/$(OUT)/prefix
+test-install: venv
+	rm -rf $(INSTALL_PREFIX)
+	$(MAKE) -s install PREFIX=$(INSTALL_PREFIX)
+	mkdir -p $(OUT)
+	$(PY) tools/readme_examples.py --c > $(OUT)/readme_example.c
+	test "$$(PKG_CONFIG_PATH=$(INSTALL_PREFIX)/lib/pkgconfig pkg-config --modversion femtocwmp)" = "$(VERSION)"
+	export PKG_CONFIG_PATH=$(INSTALL_PREFIX)/lib/pkgconfig; \
+	gcc -Wall -Werror $(OUT)/readme_example.c $$(pkg-config --cflags --libs femtocwmp) \
+		-o $(OUT)/readme_example-shared; \
+	gcc -Wall -Werror -static-libgcc $(OUT)/readme_example.c $$(pkg-config --cflags femtocwmp) \
+		$(INSTALL_PREFIX)/lib/libfemtocwmp.a $$(pkg-config --libs-only-l --static femtocwmp | sed 's/-lfemtocwmp//') \
+		-o $(OUT)/readme_example-static
+	LD_LIBRARY_PATH=$(INSTALL_PREFIX)/lib $(OUT)/readme_example-shared > /dev/null
+	LD_LIBRARY_PATH=$(INSTALL_PREFIX)/lib ldd $(OUT)/readme_example-shared \
+		| grep -q '$(INSTALL_PREFIX)/lib/libfemtocwmp.so'
+	$(OUT)/readme_example-static > /dev/null
+	! ldd $(OUT)/readme_example-static | grep -q libfemtocwmp
+	@echo "make install: pkg-config build (shared and static) works"
 
 # The README's Rust examples run as doctests (core/src/lib.rs includes README.md); its
 # Python and C examples are extracted and run here.
