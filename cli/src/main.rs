@@ -8,6 +8,7 @@ use clap::{Parser, Subcommand};
 
 mod demo;
 mod serve;
+use femtocwmp::session::{AuthPolicy, DigestAlgorithm};
 use serde_json::Value as Json;
 
 #[derive(Parser)]
@@ -55,6 +56,15 @@ enum Command {
         /// Do not print every message.
         #[arg(long)]
         quiet: bool,
+        /// Require HTTP Digest authentication (TR-069 3.4.4) with this user name.
+        #[arg(long, requires = "password")]
+        username: Option<String>,
+        /// The Digest password (with --username).
+        #[arg(long, requires = "username")]
+        password: Option<String>,
+        /// Offer SHA-256 instead of MD5 in the Digest challenge.
+        #[arg(long, requires = "username")]
+        sha256: bool,
     },
     /// Simulated HeNBs (TR-196 LTE femtocell data model) against a HeMS.
     Henb {
@@ -70,6 +80,12 @@ enum Command {
         /// Stop after this many seconds (default: run until killed).
         #[arg(long)]
         duration: Option<u64>,
+        /// User name for the HeMS's HTTP authentication (default: each HeNB's serial number).
+        #[arg(long)]
+        username: Option<String>,
+        /// Password for the HeMS's HTTP authentication.
+        #[arg(long)]
+        password: Option<String>,
     },
     /// A HeMS, its file server and N simulated HeNBs on loopback HTTP: registration and
     /// the three TS 32.593 configuration-management flows, each message as it crosses the
@@ -181,18 +197,38 @@ fn run(cli: Cli) -> Result<(), String> {
             events,
             duration,
             quiet,
-        } => runtime()?.block_on(serve::hems(
-            &listen,
-            script,
-            events,
-            duration.map(std::time::Duration::from_secs),
-            quiet,
-        )),
+            username,
+            password,
+            sha256,
+        } => {
+            let auth = match (username, password) {
+                (Some(username), Some(password)) => AuthPolicy::Digest {
+                    username,
+                    password,
+                    algorithm: if sha256 {
+                        DigestAlgorithm::Sha256
+                    } else {
+                        DigestAlgorithm::Md5
+                    },
+                },
+                _ => AuthPolicy::None,
+            };
+            runtime()?.block_on(serve::hems(
+                &listen,
+                script,
+                events,
+                duration.map(std::time::Duration::from_secs),
+                quiet,
+                auth,
+            ))
+        }
         Command::Henb {
             hems,
             count,
             serial_prefix,
             duration,
+            username,
+            password,
         } => {
             if count == 0 {
                 return Err("--count must be at least 1".into());
@@ -202,6 +238,8 @@ fn run(cli: Cli) -> Result<(), String> {
                 count,
                 &serial_prefix,
                 duration.map(std::time::Duration::from_secs),
+                username.as_deref(),
+                password.as_deref(),
             ))
         }
         Command::Demo { henbs, quiet } => {

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use femtocwmp::hems::{Hems, HemsConfig, HemsEvent, HemsOutput, Procedure};
 use femtocwmp::henb::{femtocell_model, Agent, AgentConfig, FemtocellInfo};
-use femtocwmp::session::CpeConfig;
+use femtocwmp::session::{AcsConfig, AuthPolicy, CpeConfig};
 use femtocwmp::DeviceIdStruct;
 use tokio::sync::mpsc;
 
@@ -33,6 +33,7 @@ pub async fn hems(
     events: Option<String>,
     duration: Option<Duration>,
     quiet: bool,
+    auth: AuthPolicy,
 ) -> Result<(), String> {
     let start = Instant::now();
     let scripted: Vec<Scripted> = match &script {
@@ -55,7 +56,14 @@ pub async fn hems(
     };
     let (tx, mut rx) = mpsc::unbounded_channel();
     let state = Arc::new(Mutex::new(HemsState {
-        hems: Hems::new(HemsConfig::default()),
+        hems: Hems::new(HemsConfig {
+            session: AcsConfig {
+                auth,
+                nonce_secret: nonce_secret(),
+                ..AcsConfig::default()
+            },
+            ..HemsConfig::default()
+        }),
         names: HashMap::new(),
         events: tx,
         start,
@@ -121,12 +129,29 @@ pub async fn hems(
     }
 }
 
-/// Runs `count` simulated HeNBs against the HeMS at `hems_url` until `duration`.
+/// A Digest nonce key that differs from run to run (nonces of an earlier HeMS process
+/// are then refused), from the std hasher's per-process random keys and the clock.
+fn nonce_secret() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0),
+    );
+    format!("{:016x}", h.finish())
+}
+
+/// Runs `count` simulated HeNBs against the HeMS at `hems_url` until `duration`; they
+/// authenticate as `username` (default: their serial number) with `password`.
 pub async fn henb(
     hems_url: &str,
     count: usize,
     serial_prefix: &str,
     duration: Option<Duration>,
+    username: Option<&str>,
+    password: Option<&str>,
 ) -> Result<(), String> {
     let start = Instant::now();
     let authority = hems_url
@@ -166,7 +191,14 @@ pub async fn henb(
             rng_seed: i as u64,
             ..AgentConfig::default()
         };
-        let agent = Agent::new(config, femtocell_model(&info), now(start));
+        let mut model = femtocell_model(&info);
+        if let Some(u) = username {
+            model.set_internal("Device.ManagementServer.Username", u);
+        }
+        if let Some(p) = password {
+            model.set_internal("Device.ManagementServer.Password", p);
+        }
+        let agent = Agent::new(config, model, now(start));
         senders.push(tx);
         tokio::spawn(run_henb(agent, addr, rx, start));
     }

@@ -17,32 +17,18 @@ fn a_hems_process_and_a_henb_process_talk() {
                         "type": "unsignedInt", "value": "321"}], "parameter_key": "e2e"}}}]"#,
     )
     .unwrap();
+    let (mut hems, url) = start_hems(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--duration",
+        "6",
+        "--quiet",
+        "--script",
+        script.to_str().unwrap(),
+        "--events",
+        events.to_str().unwrap(),
+    ]);
     let bin = env!("CARGO_BIN_EXE_femtocwmp");
-    let mut hems = Command::new(bin)
-        .args([
-            "hems",
-            "--listen",
-            "127.0.0.1:0",
-            "--duration",
-            "6",
-            "--quiet",
-        ])
-        .arg("--script")
-        .arg(&script)
-        .arg("--events")
-        .arg(&events)
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(hems.stderr.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("HeMS listening on ")
-        .expect(&line)
-        .to_owned();
     let henb = Command::new(bin)
         .args(["henb", "--hems", &url, "--count", "2", "--duration", "3"])
         .output()
@@ -70,6 +56,70 @@ fn a_hems_process_and_a_henb_process_talk() {
         done[0].contains("\"Success\"") && done[0].contains("SIM1"),
         "{log}"
     );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Starts `femtocwmp hems` with `args`; returns the process and its CWMP URL.
+fn start_hems(args: &[&str]) -> (std::process::Child, String) {
+    let mut hems = Command::new(env!("CARGO_BIN_EXE_femtocwmp"))
+        .arg("hems")
+        .args(args)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(hems.stderr.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("HeMS listening on ")
+        .expect(&line)
+        .to_owned();
+    (hems, url)
+}
+
+#[test]
+fn the_hems_requires_digest_when_given_credentials() {
+    let dir = std::env::temp_dir().join(format!("femtocwmp-auth-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let events = dir.join("events.jsonl");
+    let events_arg = events.to_str().unwrap();
+    let (mut hems, url) = start_hems(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--duration",
+        "5",
+        "--quiet",
+        "--username",
+        "henb",
+        "--password",
+        "s3cret",
+        "--sha256",
+        "--events",
+        events_arg,
+    ]);
+    let bin = env!("CARGO_BIN_EXE_femtocwmp");
+    let henb = |prefix: &str, password: &str| {
+        Command::new(bin)
+            .args(["henb", "--hems", &url, "--duration", "3"])
+            .args(["--serial-prefix", prefix, "--username", "henb"])
+            .args(["--password", password])
+            .spawn()
+            .unwrap()
+    };
+    let mut good = henb("GOOD", "s3cret");
+    let mut bad = henb("BAD", "guess");
+    assert!(good.wait().unwrap().success());
+    assert!(bad.wait().unwrap().success());
+    assert!(hems.wait().unwrap().success());
+    let log = std::fs::read_to_string(&events).unwrap();
+    let informed = |serial: &str| {
+        log.lines()
+            .any(|l| l.contains("\"Informed\"") && l.contains(serial))
+    };
+    assert!(informed("00A0C6-FAP-LTE-GOOD1"), "{log}");
+    assert!(!informed("BAD1"), "{log}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
