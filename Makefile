@@ -87,6 +87,9 @@ test-c: c-lib
 	done
 	$(OUT)/test_codec tests/corpus/*.xml
 	$(OUT)/test_session
+	gcc -O2 -Wall -Wextra -Werror -std=c99 -D_POSIX_C_SOURCE=199309L -Iinclude \
+		bindings-c/bench/session.c target/release/libfemtocwmp.a $(CLIBS) -o $(OUT)/bench_session
+	$(OUT)/bench_session 0 0.05 > /dev/null
 	$(OUT)/test_procedures
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 $(OUT)/test_codec-asan tests/corpus/*.xml
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 $(OUT)/test_session-asan
@@ -138,9 +141,14 @@ test-readme: venv python-ext c-lib
 	$(OUT)/readme_example
 
 # ---------------------------------------------------------------- speed and fuzzing
-bench:
+# The C row: the session bench through the C ABI, against the Rust rate of this same run.
+bench: c-lib
 	$(CARGO) bench -q -p femtocwmp --bench codec
-	$(CARGO) bench -q -p femtocwmp --bench session
+	mkdir -p $(OUT)
+	$(CARGO) bench -q -p femtocwmp --bench session | tee $(OUT)/bench-session.txt
+	gcc -O2 -Wall -Wextra -Werror -std=c99 -D_POSIX_C_SOURCE=199309L -Iinclude \
+		bindings-c/bench/session.c target/release/libfemtocwmp.a $(CLIBS) -o $(OUT)/bench_session
+	$(OUT)/bench_session $$(sed -n 's/^ *full sessions: *\([0-9]*\) .*/\1/p' $(OUT)/bench-session.txt)
 	$(CARGO) bench -q -p femtocwmp --bench procedures
 
 # cargo-fuzz needs nightly features; RUSTC_BOOTSTRAP lets the stable toolchain provide them.

@@ -1,0 +1,181 @@
+/* The session benchmark of core/benches/session.rs driven through the C ABI: complete CM
+ * sessions (Inform with 40 parameters -> InformResponse -> empty POST -> SetParameterValues
+ * of 10 parameters -> response -> 204), both machines, one core. Configurations, the Inform
+ * and the SPV cross the boundary as JSON, as a C stack would pass them; outputs are copied
+ * out of the borrowed femtocwmp_output. argv[1] is the Rust rate measured in the same
+ * `make bench` run; the C rate is printed against it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "femtocwmp.h"
+
+#define S(x) (const uint8_t *)(x), strlen(x)
+#define OK(call)                                                                          \
+    do {                                                                                  \
+        femtocwmp_result rc_ = (call);                                                    \
+        if (rc_ != FEMTOCWMP_RESULT_OK) {                                                 \
+            fprintf(stderr, "%s:%d: %s: %s\n", __FILE__, __LINE__, #call,                 \
+                    femtocwmp_result_message(rc_));                                       \
+            exit(1);                                                                      \
+        }                                                                                 \
+    } while (0)
+
+static const char *CPE_CONFIG =
+    "{\"acs_url\":\"http://hems/\",\"supported_versions\":[\"1.0\",\"1.1\",\"1.2\"]}";
+static const char *SPV_RESPONSE = "{\"method\":\"SetParameterValuesResponse\",\"status\":0}";
+static char inform[8192], spv[4096];
+
+typedef struct {
+    int present;
+    uint16_t status;
+    femtocwmp_header headers[8];
+    char store[8][2][256];
+    size_t header_count;
+    unsigned char body[65536];
+    size_t body_len;
+} message;
+
+static void keep(message *m, const femtocwmp_output *o) {
+    m->present = 1;
+    m->status = o->http_status;
+    m->header_count = o->header_count < 8 ? o->header_count : 8;
+    for (size_t i = 0; i < m->header_count; i++) {
+        size_t nl = o->headers[i].name_len < 255 ? o->headers[i].name_len : 255;
+        size_t vl = o->headers[i].value_len < 255 ? o->headers[i].value_len : 255;
+        memcpy(m->store[i][0], o->headers[i].name, nl);
+        memcpy(m->store[i][1], o->headers[i].value, vl);
+        m->headers[i] = (femtocwmp_header){(const uint8_t *)m->store[i][0], nl,
+                                           (const uint8_t *)m->store[i][1], vl};
+    }
+    m->body_len = o->body_len < sizeof m->body ? o->body_len : sizeof m->body;
+    if (m->body_len) memcpy(m->body, o->body, m->body_len);
+}
+
+static long event_id(const femtocwmp_output *o) {
+    const char *p = strstr((const char *)o->event_json, "\"id\":");
+    return p ? strtol(p + 5, NULL, 10) : -1;
+}
+
+/* One complete session; returns the number of POSTs (3 when all went as planned: Inform,
+ * empty POST, SetParameterValuesResponse). */
+static int session(message *post, message *resp) {
+    femtocwmp_cpe_session *cpe = NULL;
+    femtocwmp_acs_session *acs = NULL;
+    femtocwmp_output o;
+    uint64_t now = 0;
+    int posts = 0;
+    OK(femtocwmp_cpe_session_new(S(CPE_CONFIG), S(inform), now, &cpe));
+    for (;;) {
+        post->present = 0;
+        resp->present = 0;
+        for (;;) {
+            OK(femtocwmp_cpe_session_poll_output(cpe, &o));
+            if (o.kind == FEMTOCWMP_OUTPUT_KIND_TRANSMIT) {
+                keep(post, &o);
+            } else if (o.kind == FEMTOCWMP_OUTPUT_KIND_EVENT) {
+                if (strstr((const char *)o.event_json, "\"Request\""))
+                    OK(femtocwmp_cpe_session_respond_json(cpe, (uint64_t)event_id(&o),
+                                                          S(SPV_RESPONSE), now));
+            } else {
+                break;
+            }
+        }
+        if (!post->present) break;
+        posts++;
+        now++;
+        if (!acs) {
+            femtocwmp_accepted *a = NULL;
+            OK(femtocwmp_acceptor_accept(post->headers, post->header_count, post->body,
+                                         post->body_len, now, &a));
+            OK(femtocwmp_accepted_into_session(a, S("{}"), &acs));
+        } else {
+            OK(femtocwmp_acs_session_handle_http_request(acs, post->headers, post->header_count,
+                                                         post->body, post->body_len, now));
+        }
+        for (;;) {
+            OK(femtocwmp_acs_session_poll_output(acs, &o));
+            if (o.kind == FEMTOCWMP_OUTPUT_KIND_TRANSMIT) {
+                keep(resp, &o);
+            } else if (o.kind == FEMTOCWMP_OUTPUT_KIND_EVENT) {
+                if (strstr((const char *)o.event_json, "\"Informed\"")) {
+                    uint64_t id = 0;
+                    OK(femtocwmp_acs_session_queue_json(acs, S(spv), now, &id));
+                }
+            } else {
+                break;
+            }
+        }
+        if (!resp->present) {
+            fprintf(stderr, "the HeMS did not answer POST %d\n", posts);
+            exit(1);
+        }
+        now++;
+        OK(femtocwmp_cpe_session_handle_http_response(cpe, resp->status, resp->headers,
+                                                      resp->header_count, resp->body,
+                                                      resp->body_len, now));
+    }
+    femtocwmp_cpe_session_free(cpe);
+    femtocwmp_acs_session_free(acs);
+    return posts;
+}
+
+static double seconds(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv) {
+    double rust = argc > 1 ? strtod(argv[1], NULL) : 0.0;
+    double budget = argc > 2 ? strtod(argv[2], NULL) : 3.0;
+    size_t n = (size_t)snprintf(
+        inform, sizeof inform,
+        "{\"device_id\":{\"manufacturer\":\"Acme Small Cells\",\"oui\":\"00A0C6\","
+        "\"product_class\":\"FAP-LTE-B37\",\"serial_number\":\"ACME1B37000123456\"},"
+        "\"events\":[{\"event_code\":\"2 PERIODIC\",\"command_key\":\"\"}],"
+        "\"current_time\":\"2026-12-01T10:00:00Z\",\"parameter_list\":[");
+    for (int i = 0; i < 40; i++)
+        n += (size_t)snprintf(inform + n, sizeof inform - n,
+                              "%s{\"name\":\"Device.Services.FAPService.1.Param%d\","
+                              "\"type\":\"unsignedInt\",\"value\":\"%d\"}",
+                              i ? "," : "", i, i);
+    snprintf(inform + n, sizeof inform - n, "]}");
+    n = (size_t)snprintf(spv, sizeof spv, "{\"method\":\"SetParameterValues\",\"parameter_list\":[");
+    for (int i = 0; i < 10; i++)
+        n += (size_t)snprintf(spv + n, sizeof spv - n,
+                              "%s{\"name\":\"Device.Services.FAPService.1.CellConfig.LTE.RAN.RF.P%d\","
+                              "\"type\":\"int\",\"value\":\"%d\"}",
+                              i ? "," : "", i, i);
+    snprintf(spv + n, sizeof spv - n, "],\"parameter_key\":\"cfg-1\"}");
+
+    message *post = malloc(sizeof *post), *resp = malloc(sizeof *resp);
+    if (!post || !resp) return 1;
+    int posts = session(post, resp);
+    if (posts != 3) {
+        fprintf(stderr, "a session took %d POSTs instead of the planned three\n", posts);
+        return 1;
+    }
+    double best = 0.0;
+    for (int round = 0; round < 5; round++) { /* best of five, as the Rust bench */
+        double start = seconds(), elapsed = 0.0;
+        long count = 0;
+        do {
+            session(post, resp);
+            count++;
+            elapsed = seconds() - start;
+        } while (elapsed < budget / 5);
+        if (count / elapsed > best) best = count / elapsed;
+    }
+    printf("complete CM sessions through the C ABI (JSON in, borrowed outputs copied):\n");
+    if (rust > 0)
+        printf("  C ABI sessions: %10.0f /s  (%.2fx the Rust rate of this run, %.0f /s; "
+               "overhead %.0f%%, target <= 10%%)\n",
+               best, best / rust, rust, (rust / best - 1.0) * 100.0);
+    else
+        printf("  C ABI sessions: %10.0f /s\n", best);
+    free(post);
+    free(resp);
+    return 0;
+}
