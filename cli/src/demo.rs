@@ -712,11 +712,11 @@ pub async fn run(henbs: usize, quiet: bool) -> Result<bool, String> {
     for r in &rows {
         all_ok &= r.ok;
         println!(
-            "{:<28} {:<44} {:<8} {:>6}ms  {}",
+            "{:<28} {:<44} {:<8} {:>6.1}ms  {}",
             r.device,
             r.procedure,
             if r.ok { "success" } else { "FAILED" },
-            r.took.as_millis(),
+            r.took.as_secs_f64() * 1000.0,
             r.outcome
         );
     }
