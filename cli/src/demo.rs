@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use femtocwmp::configfile::ConfigFile;
+
+use crate::report::{SummaryRow, Trace};
 use femtocwmp::hems::{
     Hems, HemsConfig, HemsEvent, HemsOutput, Procedure, ProcedureId, ProcedureOutcome,
 };
@@ -87,6 +89,8 @@ pub(crate) struct HemsState {
     pub(crate) start: Instant,
     pub(crate) files: HashMap<String, Vec<u8>>,
     pub(crate) quiet: bool,
+    /// Every message, by flow, for the `--html` report.
+    pub(crate) trace: Trace,
 }
 
 impl HemsState {
@@ -129,12 +133,16 @@ async fn hems_request(
     if method == hyper::Method::GET {
         // the file server of Figure 5-1
         let ok = basic_ok(&req);
-        let st = state.lock().expect("state");
+        let mut st = state.lock().expect("state");
         let (status, body) = match (ok, st.files.get(&path)) {
             (false, _) => (401, Vec::new()),
             (true, Some(f)) => (200, f.clone()),
             (true, None) => (404, Vec::new()),
         };
+        let (from, label) = (st.trace.current_device(), format!("GET {path}"));
+        st.trace.record(&from, "file server", &label);
+        st.trace
+            .record("file server", &from, &format!("HTTP {status}"));
         if !st.quiet {
             println!("    file server: GET {path} -> {status}");
         }
@@ -168,8 +176,10 @@ async fn hems_request(
         .get(&conn.to_string())
         .cloned()
         .unwrap_or_else(|| format!("conn {conn}"));
+    let what = summary(&body);
+    st.trace.record(&name, "HeMS", &what);
     if !st.quiet {
-        println!("    {name:<10} -> HeMS        {}", summary(&body));
+        println!("    {name:<10} -> HeMS        {what}");
     }
     st.hems.handle_http_request(conn, &h, &body, t);
     let mut response = None;
@@ -185,12 +195,13 @@ async fn hems_request(
         }
     }
     let r = response.expect("the HeMS answers every request");
+    let what = if r.body.is_empty() {
+        format!("HTTP {}", r.status)
+    } else {
+        summary(&r.body)
+    };
+    st.trace.record("HeMS", &name, &what);
     if !st.quiet {
-        let what = if r.body.is_empty() {
-            format!("HTTP {}", r.status)
-        } else {
-            summary(&r.body)
-        };
         println!("    HeMS       -> {name:<10} {what}");
     }
     let mut b = Response::builder().status(r.status);
@@ -519,8 +530,8 @@ struct Row {
     took: Duration,
 }
 
-/// Runs the demo; returns whether every procedure succeeded.
-pub async fn run(henbs: usize, quiet: bool) -> Result<bool, String> {
+/// Runs the demo; returns whether every procedure succeeded; with `html`, writes the report.
+pub async fn run(henbs: usize, quiet: bool, html: Option<&str>) -> Result<bool, String> {
     let start = Instant::now();
     let (events_tx, mut events) = mpsc::unbounded_channel();
     let cfg = ConfigFile {
@@ -545,6 +556,11 @@ pub async fn run(henbs: usize, quiet: bool) -> Result<bool, String> {
         start,
         files,
         quiet,
+        trace: if html.is_some() {
+            Trace::recording()
+        } else {
+            Trace::default()
+        },
     }));
     let addr = serve_hems(state.clone(), "127.0.0.1:0")
         .await
@@ -568,6 +584,7 @@ pub async fn run(henbs: usize, quiet: bool) -> Result<bool, String> {
 
     let mut henb_tx = Vec::new();
     let mut keys = Vec::new();
+    let mut serials = Vec::new();
     for i in 1..=henbs {
         let id = DeviceIdStruct {
             manufacturer: "Acme Small Cells".into(),
@@ -576,6 +593,7 @@ pub async fn run(henbs: usize, quiet: bool) -> Result<bool, String> {
             serial_number: format!("HeNB-{i}"),
         };
         keys.push(id.device_key());
+        serials.push(id.serial_number.clone());
         let (tx, rx) = mpsc::unbounded_channel();
         let cr = serve_connection_requests(tx.clone())
             .await
@@ -598,6 +616,13 @@ pub async fn run(henbs: usize, quiet: bool) -> Result<bool, String> {
         tokio::spawn(run_henb(agent, addr, rx, start));
     }
 
+    let begin = |title: &str, device: Option<&str>| {
+        state.lock().expect("state").trace.begin(title, device);
+    };
+    begin(
+        "Registration: each HeNB's first session (0 BOOTSTRAP, 1 BOOT)",
+        None,
+    );
     println!("== Registration: each HeNB's first session (0 BOOTSTRAP, 1 BOOT)");
     let mut registered = 0;
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -657,15 +682,20 @@ pub async fn run(henbs: usize, quiet: bool) -> Result<bool, String> {
             ),
         ] {
             println!("\n== TS 32.593 {label}: {key}");
+            begin(&format!("TS 32.593 {label}: {key}"), Some(&serials[i]));
             let t0 = Instant::now();
             let (id, device, label) = submit_and_wait(procedure, key, label);
-            let row = wait_for(&mut events, id, &device, label, t0).await?;
+            let row = wait_for(&mut events, &state, id, &device, label, t0).await?;
             rows.push(row);
         }
     }
     // Figure 5-3 on the first HeNB
     let key = keys[0].clone();
     println!("\n== TS 32.593 5.1.4 IPsec tunnel address change: {key}");
+    begin(
+        &format!("TS 32.593 5.1.4 IPsec tunnel address change: {key}"),
+        Some(&serials[0]),
+    );
     let t0 = Instant::now();
     let new_address = "172.16.1.200".to_owned();
     henb_tx[0]
@@ -725,11 +755,27 @@ pub async fn run(henbs: usize, quiet: bool) -> Result<bool, String> {
         rows.len(),
         rows.iter().filter(|r| !r.ok).count()
     );
+    if let Some(path) = html {
+        let summary: Vec<SummaryRow> = rows
+            .iter()
+            .map(|r| SummaryRow {
+                device: &r.device,
+                procedure: r.procedure,
+                ok: r.ok,
+                millis: r.took.as_secs_f64() * 1000.0,
+                detail: &r.outcome,
+            })
+            .collect();
+        let page = state.lock().expect("state").trace.html(&summary);
+        std::fs::write(path, page).map_err(|e| format!("cannot write {path}: {e}"))?;
+        println!("report with the sequence diagrams: {path}");
+    }
     Ok(all_ok)
 }
 
 async fn wait_for(
     events: &mut mpsc::UnboundedReceiver<HemsOutput>,
+    state: &Mutex<HemsState>,
     id: ProcedureId,
     device: &str,
     label: &'static str,
@@ -745,6 +791,12 @@ async fn wait_for(
                 password,
             })) => {
                 println!("    HeMS       -> {d} Connection Request: GET {url}");
+                {
+                    let mut st = state.lock().expect("state");
+                    let to = st.trace.current_device();
+                    st.trace
+                        .record("HeMS", &to, "Connection Request (HTTP GET)");
+                }
                 tokio::spawn(async move {
                     match send_connection_request(url, username, password).await {
                         Ok(200) | Ok(204) => {}

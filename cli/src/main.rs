@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod demo;
+mod report;
 mod serve;
 use femtocwmp::session::{AuthPolicy, DigestAlgorithm};
 use serde_json::Value as Json;
@@ -97,6 +98,9 @@ enum Command {
         /// Print only the summary, not every message.
         #[arg(long)]
         quiet: bool,
+        /// Also write a report (summary and a sequence diagram of every flow) to this file.
+        #[arg(long)]
+        html: Option<String>,
     },
 }
 
@@ -242,11 +246,11 @@ fn run(cli: Cli) -> Result<(), String> {
                 password.as_deref(),
             ))
         }
-        Command::Demo { henbs, quiet } => {
+        Command::Demo { henbs, quiet, html } => {
             if henbs == 0 {
                 return Err("--henbs must be at least 1".into());
             }
-            match runtime()?.block_on(demo::run(henbs, quiet))? {
+            match runtime()?.block_on(demo::run(henbs, quiet, html.as_deref()))? {
                 true => Ok(()),
                 false => Err("some procedures failed".into()),
             }

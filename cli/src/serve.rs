@@ -16,6 +16,7 @@ use tokio::sync::mpsc;
 use crate::demo::{
     now, run_henb, send_connection_request, serve_connection_requests, serve_hems, HemsState,
 };
+use crate::report::Trace;
 
 /// One scripted procedure: run it when `device` first shows up.
 #[derive(serde::Deserialize)]
@@ -69,6 +70,7 @@ pub async fn hems(
         start,
         files: HashMap::new(),
         quiet,
+        trace: Trace::default(),
     }));
     let addr = serve_hems(state.clone(), listen)
         .await

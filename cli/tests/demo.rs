@@ -44,3 +44,43 @@ fn bad_arguments_are_explained() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read /nonexistent.xml"));
 }
+
+#[test]
+fn the_html_report_has_a_sequence_diagram_per_flow() {
+    let path = std::env::temp_dir().join(format!("femtocwmp-report-{}.html", std::process::id()));
+    let out = Command::new(env!("CARGO_BIN_EXE_femtocwmp"))
+        .args(["demo", "--henbs", "1", "--quiet", "--html"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = std::fs::read_to_string(&path).unwrap();
+    let _ = std::fs::remove_file(&path);
+    // registration, file download, SetParameterValues, IPsec change
+    assert_eq!(html.matches("<svg ").count(), 4, "{html}");
+    for label in [
+        "Inform [0 BOOTSTRAP, 1 BOOT]",
+        "Download 3 Vendor Configuration File",
+        "GET /files/henb-config.xml",
+        "TransferComplete hems-1 FaultCode 0",
+        "SetParameterValuesResponse Status 0",
+        "Inform [4 VALUE CHANGE], IPsec 172.16.1.200",
+        "Connection Request (HTTP GET)",
+    ] {
+        assert!(html.contains(label), "missing {label:?}");
+    }
+    assert_eq!(html.matches("class=\"ok\">success").count(), 3, "{html}");
+    // well-formed XHTML: every element closed, every text escaped
+    let mut reader = quick_xml::Reader::from_str(&html);
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!("not well-formed at {}: {e}", reader.buffer_position()),
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! The `--html` report of `femtocwmp demo`: every flow as an SVG sequence diagram (the
+//! messages that crossed the wire, in order, as in the TS 32.593 figures) and the summary
+//! table. One self-contained file, no scripts, no external resources.
+
+use std::fmt::Write;
+
+/// One message of a flow: `from` sent `label` to `to`.
+struct Message {
+    from: String,
+    to: String,
+    label: String,
+}
+
+/// A titled part of the run (registration, one procedure on one HeNB).
+struct Flow {
+    title: String,
+    /// The HeNB the flow is about, for messages whose sender the server cannot name.
+    device: Option<String>,
+    messages: Vec<Message>,
+}
+
+/// The messages of a run, grouped by flow as they happen. The default one records nothing
+/// (a long-running HeMS must not grow a trace); [`Trace::recording`] keeps everything.
+#[derive(Default)]
+pub(crate) struct Trace {
+    on: bool,
+    flows: Vec<Flow>,
+}
+
+/// One line of the summary table.
+pub(crate) struct SummaryRow<'a> {
+    pub(crate) device: &'a str,
+    pub(crate) procedure: &'a str,
+    pub(crate) ok: bool,
+    pub(crate) millis: f64,
+    pub(crate) detail: &'a str,
+}
+
+impl Trace {
+    /// A trace that keeps every message (for a bounded run such as the demo).
+    pub(crate) fn recording() -> Trace {
+        Trace {
+            on: true,
+            flows: Vec::new(),
+        }
+    }
+
+    /// Starts a new flow; the messages recorded from now on belong to it.
+    pub(crate) fn begin(&mut self, title: &str, device: Option<&str>) {
+        if !self.on {
+            return;
+        }
+        self.flows.push(Flow {
+            title: title.to_owned(),
+            device: device.map(str::to_owned),
+            messages: Vec::new(),
+        });
+    }
+
+    /// Records a message in the current flow (before any `begin`: in an untitled one).
+    pub(crate) fn record(&mut self, from: &str, to: &str, label: &str) {
+        if !self.on {
+            return;
+        }
+        if self.flows.is_empty() {
+            self.begin("Start", None);
+        }
+        let flow = self.flows.last_mut().expect("a flow");
+        flow.messages.push(Message {
+            from: from.to_owned(),
+            to: to.to_owned(),
+            label: label.to_owned(),
+        });
+    }
+
+    /// The HeNB of the current flow, or "HeNB" when the flow is about several.
+    pub(crate) fn current_device(&self) -> String {
+        self.flows
+            .last()
+            .and_then(|f| f.device.clone())
+            .unwrap_or_else(|| "HeNB".to_owned())
+    }
+
+    /// The whole report as one XHTML document.
+    pub(crate) fn html(&self, rows: &[SummaryRow]) -> String {
+        let mut out = String::from(
+            "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\"><head>\
+             <meta charset=\"utf-8\"/><title>femtocwmp demo</title><style>\
+             body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}\
+             td,th{border:1px solid #999;padding:4px 8px;text-align:left}\
+             .ok{color:#070}.failed{color:#b00}</style></head><body>\n\
+             <h1>femtocwmp demo: TS 32.593 configuration management over CWMP</h1>\n\
+             <h2>Summary</h2>\n<table><tr><th>device</th><th>procedure</th><th>outcome</th>\
+             <th>time</th><th>detail</th></tr>\n",
+        );
+        for r in rows {
+            let (class, outcome) = if r.ok {
+                ("ok", "success")
+            } else {
+                ("failed", "FAILED")
+            };
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td class=\"{class}\">{outcome}</td>\
+                 <td>{:.1} ms</td><td>{}</td></tr>",
+                escape(r.device),
+                escape(r.procedure),
+                r.millis,
+                escape(r.detail)
+            );
+        }
+        out.push_str("</table>\n");
+        for flow in &self.flows {
+            let _ = writeln!(out, "<h2>{}</h2>", escape(&flow.title));
+            out.push_str(&diagram(flow));
+        }
+        out.push_str("</body></html>\n");
+        out
+    }
+}
+
+const COLUMN: usize = 260;
+const ROW: usize = 30;
+const TOP: usize = 40;
+
+/// A sequence diagram: one lifeline per participant (in order of appearance), one arrow
+/// per message.
+fn diagram(flow: &Flow) -> String {
+    let mut who: Vec<&str> = Vec::new();
+    for m in &flow.messages {
+        for p in [m.from.as_str(), m.to.as_str()] {
+            if !who.contains(&p) {
+                who.push(p);
+            }
+        }
+    }
+    let x = |p: &str| who.iter().position(|w| *w == p).unwrap_or(0) * COLUMN + COLUMN / 2;
+    let width = who.len().max(1) * COLUMN;
+    let height = TOP + flow.messages.len() * ROW + 20;
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" \
+         font-size=\"12\" font-family=\"sans-serif\">\n<defs><marker id=\"arrow\" \
+         markerWidth=\"10\" markerHeight=\"8\" refX=\"10\" refY=\"4\" orient=\"auto\">\
+         <path d=\"M0,0 L10,4 L0,8 z\"/></marker></defs>\n"
+    );
+    for p in &who {
+        let px = x(p);
+        let _ = writeln!(
+            svg,
+            "<text x=\"{px}\" y=\"20\" text-anchor=\"middle\" font-weight=\"bold\">{}</text>\
+             <line x1=\"{px}\" y1=\"28\" x2=\"{px}\" y2=\"{}\" stroke=\"#999\" \
+             stroke-dasharray=\"4 3\"/>",
+            escape(p),
+            height - 5
+        );
+    }
+    for (i, m) in flow.messages.iter().enumerate() {
+        let y = TOP + i * ROW + 18;
+        let (x1, x2) = (x(&m.from), x(&m.to));
+        let _ = writeln!(
+            svg,
+            "<line x1=\"{x1}\" y1=\"{y}\" x2=\"{x2}\" y2=\"{y}\" stroke=\"black\" \
+             marker-end=\"url(#arrow)\"/><text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+            (x1 + x2) / 2,
+            y - 4,
+            escape(&m.label)
+        );
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
+
+/// Text for XHTML/SVG content and attribute values.
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flows_become_diagrams_with_escaped_labels() {
+        let mut off = Trace::default();
+        off.begin("x", None);
+        off.record("a", "b", "c");
+        assert_eq!(off.html(&[]).matches("<svg ").count(), 0);
+        let mut t = Trace::recording();
+        t.record("HeNB-1", "HeMS", "Inform [0 BOOTSTRAP]");
+        t.begin("5.1.3 SPV <one>", Some("HeNB-1"));
+        t.record("HeMS", "HeNB-1", "SetParameterValues & more");
+        assert_eq!(t.current_device(), "HeNB-1");
+        let html = t.html(&[SummaryRow {
+            device: "HeNB-1",
+            procedure: "5.1.3",
+            ok: false,
+            millis: 1.5,
+            detail: "fault 9002",
+        }]);
+        assert!(html.contains("<h2>Start</h2>"));
+        assert!(html.contains("<h2>5.1.3 SPV &lt;one&gt;</h2>"));
+        assert!(html.contains(">SetParameterValues &amp; more</text>"));
+        assert!(html.contains("class=\"failed\">FAILED</td><td>1.5 ms"));
+        assert_eq!(html.matches("<svg ").count(), 2);
+    }
+}
