@@ -22,9 +22,10 @@
 
 pub mod codec;
 pub mod configfile;
-pub mod hems;
-pub mod henb;
+pub mod procedures;
 pub mod session;
+
+pub use procedures::{hems, henb};
 
 pub use codec::*;
 
