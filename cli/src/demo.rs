@@ -211,6 +211,20 @@ async fn hems_request(
     Ok(b.body(Full::new(Bytes::from(r.body))).expect("response"))
 }
 
+/// Drives the HeMS's timers (session timeouts, procedure deadlines, Connection Request
+/// retries) every 100 ms; what they produce goes out through `HemsState::forward`.
+pub(crate) fn spawn_hems_timers(state: Arc<Mutex<HemsState>>) {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            let mut s = state.lock().expect("state");
+            let t = now(s.start);
+            s.hems.handle_timeout(t);
+            drop(s.forward());
+        }
+    });
+}
+
 pub(crate) async fn serve_hems(
     state: Shared<HemsState>,
     listen: &str,
@@ -568,19 +582,7 @@ pub async fn run(henbs: usize, quiet: bool, html: Option<&str>) -> Result<bool, 
     let hems_url = format!("http://{addr}/cwmp");
     println!("HeMS and file server listening on http://{addr} ({henbs} HeNBs)\n");
 
-    // the HeMS's timers
-    let st = state.clone();
-    tokio::spawn(async move {
-        loop {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            let mut s = st.lock().expect("state");
-            let t = now(s.start);
-            s.hems.handle_timeout(t);
-            for o in s.forward() {
-                drop(o);
-            }
-        }
-    });
+    spawn_hems_timers(state.clone());
 
     let mut henb_tx = Vec::new();
     let mut keys = Vec::new();

@@ -4,6 +4,8 @@
 
 use std::fmt::Write;
 
+use quick_xml::escape::escape;
+
 /// One message of a flow: `from` sent `label` to `to`.
 struct Message {
     from: String,
@@ -150,7 +152,7 @@ fn diagram(flow: &Flow) -> String {
             "<text x=\"{px}\" y=\"20\" text-anchor=\"middle\" font-weight=\"bold\">{}</text>\
              <line x1=\"{px}\" y1=\"28\" x2=\"{px}\" y2=\"{}\" stroke=\"#999\" \
              stroke-dasharray=\"4 3\"/>",
-            escape(p),
+            escape(*p),
             height - 5
         );
     }
@@ -168,21 +170,6 @@ fn diagram(flow: &Flow) -> String {
     }
     svg.push_str("</svg>\n");
     svg
-}
-
-/// Text for XHTML/SVG content and attribute values.
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 #[cfg(test)]

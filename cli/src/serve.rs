@@ -14,7 +14,8 @@ use femtocwmp::DeviceIdStruct;
 use tokio::sync::mpsc;
 
 use crate::demo::{
-    now, run_henb, send_connection_request, serve_connection_requests, serve_hems, HemsState,
+    now, run_henb, send_connection_request, serve_connection_requests, serve_hems,
+    spawn_hems_timers, HemsState,
 };
 use crate::report::Trace;
 
@@ -76,18 +77,7 @@ pub async fn hems(
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     eprintln!("HeMS listening on http://{addr}/cwmp");
-    let st = state.clone();
-    tokio::spawn(async move {
-        loop {
-            tokio::time::sleep(Duration::from_millis(100)).await;
-            let mut s = st.lock().expect("state");
-            let t = now(s.start);
-            s.hems.handle_timeout(t);
-            for o in s.forward() {
-                drop(o);
-            }
-        }
-    });
+    spawn_hems_timers(state.clone());
     let deadline = duration.map(|d| tokio::time::Instant::now() + d);
     loop {
         let next = match deadline {
