@@ -87,7 +87,7 @@ test-c: c-lib
 	done
 	$(OUT)/test_codec tests/corpus/*.xml
 	$(OUT)/test_session
-	gcc -O2 -Wall -Wextra -Werror -std=c99 -D_POSIX_C_SOURCE=199309L -Iinclude \
+	gcc -O2 -Wall -Wextra -Werror -std=c99 -D_POSIX_C_SOURCE=199309L -Iinclude -Itests/c \
 		bindings-c/bench/session.c target/release/libfemtocwmp.a $(CLIBS) -o $(OUT)/bench_session
 	$(OUT)/bench_session 0 0.05 > /dev/null
 	$(OUT)/test_procedures
@@ -146,7 +146,7 @@ bench: c-lib
 	$(CARGO) bench -q -p femtocwmp --bench codec
 	mkdir -p $(OUT)
 	$(CARGO) bench -q -p femtocwmp --bench session | tee $(OUT)/bench-session.txt
-	gcc -O2 -Wall -Wextra -Werror -std=c99 -D_POSIX_C_SOURCE=199309L -Iinclude \
+	gcc -O2 -Wall -Wextra -Werror -std=c99 -D_POSIX_C_SOURCE=199309L -Iinclude -Itests/c \
 		bindings-c/bench/session.c target/release/libfemtocwmp.a $(CLIBS) -o $(OUT)/bench_session
 	$(OUT)/bench_session $$(sed -n 's/^ *full sessions: *\([0-9]*\) .*/\1/p' $(OUT)/bench-session.txt)
 	$(CARGO) bench -q -p femtocwmp --bench procedures

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "femtocwmp.h"
+#include "message.h"
 
 #define S(x) (const uint8_t *)(x), strlen(x)
 #define OK(call)                                                                          \
@@ -26,37 +27,6 @@ static const char *CPE_CONFIG =
     "{\"acs_url\":\"http://hems/\",\"supported_versions\":[\"1.0\",\"1.1\",\"1.2\"]}";
 static const char *SPV_RESPONSE = "{\"method\":\"SetParameterValuesResponse\",\"status\":0}";
 static char inform[8192], spv[4096];
-
-typedef struct {
-    int present;
-    uint16_t status;
-    femtocwmp_header headers[8];
-    char store[8][2][256];
-    size_t header_count;
-    unsigned char body[65536];
-    size_t body_len;
-} message;
-
-static void keep(message *m, const femtocwmp_output *o) {
-    m->present = 1;
-    m->status = o->http_status;
-    m->header_count = o->header_count < 8 ? o->header_count : 8;
-    for (size_t i = 0; i < m->header_count; i++) {
-        size_t nl = o->headers[i].name_len < 255 ? o->headers[i].name_len : 255;
-        size_t vl = o->headers[i].value_len < 255 ? o->headers[i].value_len : 255;
-        memcpy(m->store[i][0], o->headers[i].name, nl);
-        memcpy(m->store[i][1], o->headers[i].value, vl);
-        m->headers[i] = (femtocwmp_header){(const uint8_t *)m->store[i][0], nl,
-                                           (const uint8_t *)m->store[i][1], vl};
-    }
-    m->body_len = o->body_len < sizeof m->body ? o->body_len : sizeof m->body;
-    if (m->body_len) memcpy(m->body, o->body, m->body_len);
-}
-
-static long event_id(const femtocwmp_output *o) {
-    const char *p = strstr((const char *)o->event_json, "\"id\":");
-    return p ? strtol(p + 5, NULL, 10) : -1;
-}
 
 /* One complete session; returns the number of POSTs (3 when all went as planned: Inform,
  * empty POST, SetParameterValuesResponse). */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "femtocwmp.h"
+#include "message.h"
 
 static int failures = 0, checks = 0;
 #define CHECK(cond)                                                                       \
@@ -28,40 +29,6 @@ static const char *SPV =
     "\"Device.Services.FAPService.1.CellConfig.LTE.RAN.RF.EARFCNDL\",\"type\":\"unsignedInt\","
     "\"value\":\"1350\"}],\"parameter_key\":\"cfg-1\"}";
 static const char *SPV_RESPONSE = "{\"method\":\"SetParameterValuesResponse\",\"status\":0}";
-
-/* A message copied out of a borrowed femtocwmp_output. */
-typedef struct {
-    int present;
-    uint16_t status;
-    femtocwmp_header headers[8];
-    char header_store[8][2][256];
-    size_t header_count;
-    unsigned char body[65536];
-    size_t body_len;
-} message;
-
-static void keep(message *m, const femtocwmp_output *o) {
-    m->present = 1;
-    m->status = o->http_status;
-    m->header_count = o->header_count < 8 ? o->header_count : 8;
-    for (size_t i = 0; i < m->header_count; i++) {
-        size_t nl = o->headers[i].name_len < 255 ? o->headers[i].name_len : 255;
-        size_t vl = o->headers[i].value_len < 255 ? o->headers[i].value_len : 255;
-        memcpy(m->header_store[i][0], o->headers[i].name, nl);
-        memcpy(m->header_store[i][1], o->headers[i].value, vl);
-        m->headers[i].name = (const uint8_t *)m->header_store[i][0];
-        m->headers[i].name_len = nl;
-        m->headers[i].value = (const uint8_t *)m->header_store[i][1];
-        m->headers[i].value_len = vl;
-    }
-    m->body_len = o->body_len < sizeof m->body ? o->body_len : sizeof m->body;
-    if (m->body_len) memcpy(m->body, o->body, m->body_len);
-}
-
-static long event_id(const femtocwmp_output *o) {
-    const char *p = strstr((const char *)o->event_json, "\"id\":");
-    return p ? strtol(p + 5, NULL, 10) : -1;
-}
 
 static int contains(const unsigned char *b, size_t n, const char *needle) {
     size_t k = strlen(needle);

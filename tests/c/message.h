@@ -1,0 +1,43 @@
+/* A message copied out of a borrowed femtocwmp_output (valid only until the next call on its
+ * handle), for the C tests and the C bench. Header-only; include after femtocwmp.h. */
+#ifndef FEMTOCWMP_TEST_MESSAGE_H
+#define FEMTOCWMP_TEST_MESSAGE_H
+
+#include <string.h>
+
+typedef struct {
+    int present;
+    uint16_t status;
+    femtocwmp_header headers[8];
+    char header_store[8][2][256];
+    size_t header_count;
+    unsigned char body[65536];
+    size_t body_len;
+} message;
+
+/* Copies the transmit in `o` into `m` (at most 8 headers of 255 bytes, 64 KiB of body). */
+static void keep(message *m, const femtocwmp_output *o) {
+    m->present = 1;
+    m->status = o->http_status;
+    m->header_count = o->header_count < 8 ? o->header_count : 8;
+    for (size_t i = 0; i < m->header_count; i++) {
+        size_t nl = o->headers[i].name_len < 255 ? o->headers[i].name_len : 255;
+        size_t vl = o->headers[i].value_len < 255 ? o->headers[i].value_len : 255;
+        memcpy(m->header_store[i][0], o->headers[i].name, nl);
+        memcpy(m->header_store[i][1], o->headers[i].value, vl);
+        m->headers[i].name = (const uint8_t *)m->header_store[i][0];
+        m->headers[i].name_len = nl;
+        m->headers[i].value = (const uint8_t *)m->header_store[i][1];
+        m->headers[i].value_len = vl;
+    }
+    m->body_len = o->body_len < sizeof m->body ? o->body_len : sizeof m->body;
+    if (m->body_len) memcpy(m->body, o->body, m->body_len);
+}
+
+/* The "id" of an event's JSON, or -1. */
+static long event_id(const femtocwmp_output *o) {
+    const char *p = strstr((const char *)o->event_json, "\"id\":");
+    return p ? strtol(p + 5, NULL, 10) : -1;
+}
+
+#endif
