@@ -546,6 +546,14 @@ struct Row {
 
 /// Runs the demo; returns whether every procedure succeeded; with `html`, writes the report.
 pub async fn run(henbs: usize, quiet: bool, html: Option<&str>) -> Result<bool, String> {
+    // open the report first: a path that cannot be written fails before the run, not after
+    let mut report = html
+        .map(|path| {
+            std::fs::File::create(path)
+                .map(|f| (path, f))
+                .map_err(|e| format!("cannot write {path}: {e}"))
+        })
+        .transpose()?;
     let start = Instant::now();
     let (events_tx, mut events) = mpsc::unbounded_channel();
     let cfg = ConfigFile {
@@ -757,7 +765,7 @@ pub async fn run(henbs: usize, quiet: bool, html: Option<&str>) -> Result<bool, 
         rows.len(),
         rows.iter().filter(|r| !r.ok).count()
     );
-    if let Some(path) = html {
+    if let Some((path, file)) = report.as_mut() {
         let summary: Vec<SummaryRow> = rows
             .iter()
             .map(|r| SummaryRow {
@@ -769,7 +777,8 @@ pub async fn run(henbs: usize, quiet: bool, html: Option<&str>) -> Result<bool, 
             })
             .collect();
         let page = state.lock().expect("state").trace.html(&summary);
-        std::fs::write(path, page).map_err(|e| format!("cannot write {path}: {e}"))?;
+        std::io::Write::write_all(file, page.as_bytes())
+            .map_err(|e| format!("cannot write {path}: {e}"))?;
         println!("report with the sequence diagrams: {path}");
     }
     Ok(all_ok)

@@ -43,6 +43,19 @@ fn bad_arguments_are_explained() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read /nonexistent.xml"));
+    let out = Command::new(env!("CARGO_BIN_EXE_femtocwmp"))
+        .args([
+            "demo",
+            "--henbs",
+            "1",
+            "--quiet",
+            "--html",
+            "/nonexistent/report.html",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write /nonexistent/report.html"));
 }
 
 #[test]

@@ -149,4 +149,11 @@ fn errors_a_person_understands() {
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read script /nonexistent.json"));
+    // credentials come in pairs
+    let out = Command::new(bin)
+        .args(["hems", "--listen", "127.0.0.1:0", "--username", "u"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--password"));
 }
