@@ -40,6 +40,19 @@ fn every_message_type_round_trips_in_every_version() {
 }
 
 #[test]
+fn every_method_has_a_default_message_that_round_trips() {
+    for m in Body::METHOD_NAMES {
+        let body = Body::with_defaults(m).unwrap_or_else(|| panic!("no default {m}"));
+        assert_eq!(body.method_name(), *m);
+        let env = Envelope::new(CwmpVersion::V1_0, body);
+        assert_eq!(decode(&encode(&env)).unwrap().body, env.body, "{m}");
+    }
+    assert_eq!(Body::with_defaults("Empty"), Some(Body::Empty));
+    assert_eq!(Body::with_defaults("Fault"), None, "a fault needs its code");
+    assert_eq!(Body::with_defaults("NoSuchMethod"), None);
+}
+
+#[test]
 fn empty_body_is_zero_bytes_both_ways() {
     assert!(encode(&Envelope::empty()).is_empty());
     assert_eq!(decode(b"").unwrap().body, Body::Empty);

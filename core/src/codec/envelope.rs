@@ -269,6 +269,18 @@ macro_rules! body {
                 }
             }
 
+            /// A message of the named method with every argument at its default (empty
+            /// strings, zero, empty lists), to be filled in field by field: where the C
+            /// builders start. `None` for an unknown name (and for `Fault`, which needs a code).
+            pub fn with_defaults(method: &str) -> Option<Body> {
+                $(
+                    if method == stringify!($variant) {
+                        return Some(body!(@default $variant $( $ty )?));
+                    }
+                )*
+                (method == "Empty").then_some(Body::Empty)
+            }
+
             fn read(cx: &mut Ctx<'_, '_>, node: NodeId, name: &[u8]) -> Result<Body, DecodeError> {
                 $(
                     if name == stringify!($variant).as_bytes() {
@@ -293,6 +305,8 @@ macro_rules! body {
             }
         }
     };
+    (@default $variant:ident $ty:ty) => { Body::$variant(<$ty>::default()) };
+    (@default $variant:ident) => { Body::$variant };
     (@pat $variant:ident $ty:ty) => { Body::$variant(_) };
     (@pat $variant:ident) => { Body::$variant };
     (@bind $variant:ident $v:ident $ty:ty) => { Body::$variant($v) };
