@@ -76,29 +76,26 @@ lint-python: venv
 c-lib:
 	$(CARGO) build -q --release -p femtocwmp-c
 
-C_TESTS := test_codec test_session test_procedures
+C_TESTS := test_codec test_session test_procedures test_typed
 
 test-c: c-lib
 	mkdir -p $(OUT)
 	for t in $(C_TESTS); do \
-		gcc $(CFLAGS_TEST) tests/c/$$t.c target/release/libfemtocwmp.a $(CLIBS) -o $(OUT)/$$t; \
-		gcc $(CFLAGS_TEST) -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+		gcc $(CFLAGS_TEST) -Itests/c tests/c/$$t.c target/release/libfemtocwmp.a $(CLIBS) -o $(OUT)/$$t; \
+		gcc $(CFLAGS_TEST) -Itests/c -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 			tests/c/$$t.c target/release/libfemtocwmp.a $(CLIBS) -o $(OUT)/$$t-asan; \
 	done
-	$(OUT)/test_codec tests/corpus/*.xml
-	$(OUT)/test_session
 	gcc -O2 -Wall -Wextra -Werror -std=c99 -D_POSIX_C_SOURCE=199309L -Iinclude -Itests/c \
 		bindings-c/bench/session.c target/release/libfemtocwmp.a $(CLIBS) -o $(OUT)/bench_session
 	$(OUT)/bench_session 0 0.05 > /dev/null
-	$(OUT)/test_procedures
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 $(OUT)/test_codec-asan tests/corpus/*.xml
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 $(OUT)/test_session-asan
-	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 $(OUT)/test_procedures-asan
-	@if command -v valgrind >/dev/null; then \
-		valgrind -q --error-exitcode=1 --leak-check=full $(OUT)/test_codec tests/corpus/*.xml && \
-		valgrind -q --error-exitcode=1 --leak-check=full $(OUT)/test_session && \
-		valgrind -q --error-exitcode=1 --leak-check=full $(OUT)/test_procedures; \
-	else echo "valgrind not installed: skipped the valgrind run"; fi
+	for t in $(C_TESTS); do \
+		args=$$([ $$t = test_codec ] && echo tests/corpus/*.xml || true); \
+		$(OUT)/$$t $$args; \
+		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1 $(OUT)/$$t-asan $$args; \
+		if command -v valgrind >/dev/null; then \
+			valgrind -q --error-exitcode=1 --leak-check=full $(OUT)/$$t $$args; \
+		else echo "valgrind not installed: skipped the valgrind run of $$t"; fi; \
+	done
 
 # The C library as a system package: static and shared library, header, pkg-config file.
 install: c-lib

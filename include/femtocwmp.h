@@ -16,6 +16,9 @@
 #define FEMTOCWMP_MUST_USE
 #endif
 
+// One CWMP message body (opaque): see femtocwmp_message_new.
+typedef struct femtocwmp_message femtocwmp_message;
+
 
 // The outcome of a femtocwmp call. 0 is success; 1xxx caller misuse; 2xxx decode errors;
 // 3xxx the peer broke the protocol.
@@ -60,6 +63,75 @@ typedef enum femtocwmp_result {
   FEMTOCWMP_RESULT_REMOTE_PROTOCOL_ERROR = 3001,
 } femtocwmp_result;
 
+// What an event is about. Each handle emits its own group: sessions 1–9, the agent 10–19,
+// the HeMS 20–29. `OTHER` is an event newer than this header (read its JSON).
+enum femtocwmp_event_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  // Not an event (the output is not `EVENT`).
+  FEMTOCWMP_EVENT_KIND_NONE = 0,
+  // Session: the Inform exchange is done (CPE: InformResponse read; ACS: the message is
+  // the Inform).
+  FEMTOCWMP_EVENT_KIND_INFORMED = 1,
+  // Session: a request from the peer (CPE side: answer it with `_respond`; ACS side: a CPE
+  // request such as TransferComplete). The message is the request, `id` its request id.
+  FEMTOCWMP_EVENT_KIND_REQUEST = 2,
+  // Session: the answer to one of our requests (`id`); the message is the response or the
+  // Fault.
+  FEMTOCWMP_EVENT_KIND_RESPONSE = 3,
+  // CPE session: redirected to `url` (TR-069 3.4.5).
+  FEMTOCWMP_EVENT_KIND_REDIRECTED = 4,
+  // Session: ended; `succeeded` says whether it completed.
+  FEMTOCWMP_EVENT_KIND_ENDED = 5,
+  // ACS session: the CPE has nothing more to send; queue requests or finish.
+  FEMTOCWMP_EVENT_KIND_AWAITING_REQUESTS = 6,
+  // Agent: a session started; the message is an Inform holding the events announced.
+  FEMTOCWMP_EVENT_KIND_SESSION_STARTED = 10,
+  // Agent: a session ended (`succeeded`).
+  FEMTOCWMP_EVENT_KIND_SESSION_ENDED = 11,
+  // Agent: a retry is scheduled (TR-069 3.2.1.1); the `TIMEOUT` output says when.
+  FEMTOCWMP_EVENT_KIND_RETRY_SCHEDULED = 12,
+  // Agent: fetch a file (`femtocwmp_event_download`), then call
+  // `femtocwmp_agent_download_finished`.
+  FEMTOCWMP_EVENT_KIND_DOWNLOAD_REQUESTED = 13,
+  // Agent: the HeMS changed parameters (names via `femtocwmp_event_name`); apply them to
+  // the radio.
+  FEMTOCWMP_EVENT_KIND_PARAMETERS_CHANGED = 14,
+  // Agent: reboot now (`command_key` of the Reboot, if any), then `femtocwmp_agent_restore`
+  // with `rebooted`.
+  FEMTOCWMP_EVENT_KIND_REBOOT_REQUESTED = 15,
+  // Agent: factory reset now.
+  FEMTOCWMP_EVENT_KIND_FACTORY_RESET_REQUESTED = 16,
+  // Agent: a firmware image is ready (`femtocwmp_event_data`): install it; a reboot follows.
+  FEMTOCWMP_EVENT_KIND_FIRMWARE_READY = 17,
+  // HeMS: a device informed; the message is an Inform holding its events.
+  FEMTOCWMP_EVENT_KIND_DEVICE_INFORMED = 20,
+  // HeMS: a device's inner IPsec address changed (`address`, TS 32.593 5.1.4).
+  FEMTOCWMP_EVENT_KIND_IPSEC_ADDRESS_CHANGED = 21,
+  // HeMS: a procedure finished (`id`, `succeeded`, the message is the response, Fault or
+  // failed TransferComplete).
+  FEMTOCWMP_EVENT_KIND_PROCEDURE_FINISHED = 22,
+  // HeMS: a device's session ended (`succeeded`).
+  FEMTOCWMP_EVENT_KIND_DEVICE_SESSION_ENDED = 23,
+  // HeMS: send a Connection Request (HTTP GET with Digest) to `url` with `credentials`.
+  FEMTOCWMP_EVENT_KIND_CONNECTION_REQUEST = 24,
+  // HeMS with an external store: load the device's record (JSON form says which conn).
+  FEMTOCWMP_EVENT_KIND_LOAD_DEVICE = 25,
+  // HeMS with an external store: store the device's record (its JSON form).
+  FEMTOCWMP_EVENT_KIND_STORE_DEVICE = 26,
+  // An event this header does not know; its JSON form says what it is.
+  FEMTOCWMP_EVENT_KIND_OTHER = 99,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum femtocwmp_event_kind femtocwmp_event_kind;
+#else
+typedef uint32_t femtocwmp_event_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
 // What `poll_output` returned.
 enum femtocwmp_output_kind
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -68,7 +140,8 @@ enum femtocwmp_output_kind
  {
   // An HTTP message to send now (`url`/`http_status`, `headers`, `body`).
   FEMTOCWMP_OUTPUT_KIND_TRANSMIT = 1,
-  // An event, as JSON in `event_json`.
+  // An event: `event_kind` says which, `event` lends it (read it with the
+  // `femtocwmp_event_*` functions; `femtocwmp_event_json` gives its JSON form).
   FEMTOCWMP_OUTPUT_KIND_EVENT = 2,
   // Nothing more now; call `handle_timeout` at `timeout_ms`.
   FEMTOCWMP_OUTPUT_KIND_TIMEOUT = 3,
@@ -86,18 +159,101 @@ typedef uint32_t femtocwmp_output_kind;
 // An Inform read by `femtocwmp_acceptor_accept`. Corresponds to a `Box<Accepted>`.
 typedef struct femtocwmp_accepted femtocwmp_accepted;
 
+// An ACS session configuration, built once and shared by many sessions (reference
+// counted). Read-only after it is built: any number of threads may use it at once.
+typedef struct femtocwmp_acs_config femtocwmp_acs_config;
+
 // The HeMS side of one session. Corresponds to a `Box<AcsSession>`: one thread at a time.
 typedef struct femtocwmp_acs_session femtocwmp_acs_session;
 
 // The HeNB agent. Corresponds to a `Box<Agent>`: one thread at a time.
 typedef struct femtocwmp_agent femtocwmp_agent;
 
+// A CPE session configuration, built once and shared by many sessions. Read-only after it
+// is built: any number of threads may use it at once.
+typedef struct femtocwmp_cpe_config femtocwmp_cpe_config;
+
 // The HeNB side of one session. Corresponds to a `Box<CpeSession>`: not safe for
 // concurrent use; one thread at a time (it may move between threads).
 typedef struct femtocwmp_cpe_session femtocwmp_cpe_session;
 
+// One event, lent by `poll_output` (`femtocwmp_output.event`): valid until the next call on
+// the handle that produced it; never free it. Read it with the `femtocwmp_event_*`
+// functions; each says which kinds it applies to and gives
+// `FEMTOCWMP_RESULT_INVALID_PARAMETER` for the others.
+typedef struct femtocwmp_event femtocwmp_event;
+
 // The HeMS procedure layer. Corresponds to a `Box<Hems>`: one thread at a time.
 typedef struct femtocwmp_hems femtocwmp_hems;
+
+// A borrowed UTF-8 string as pointer and length (not NUL-terminated). As an input it is read
+// during the call only; as an output it borrows from the object it was read from (see each
+// function). An empty string may have a NULL `data`.
+typedef struct femtocwmp_str {
+  // The bytes.
+  const uint8_t *data;
+  // Their number.
+  size_t len;
+} femtocwmp_str;
+
+// One parameter: name, XSD type (`"unsignedInt"`, `"xsd:string"`...; empty means string on
+// input) and value text.
+typedef struct femtocwmp_param {
+  // Full parameter name, e.g. `Device.Services.FAPService.1.CellConfig.LTE.RAN.RF.PhyCellID`.
+  struct femtocwmp_str name;
+  // XSD type name, without prefix on output (`"unsignedInt"`).
+  struct femtocwmp_str xsd_type;
+  // The value in its text form (`"77"`, `"true"`, `"2026-12-01T10:00:00Z"`).
+  struct femtocwmp_str value;
+} femtocwmp_param;
+
+// A device identity (TR-069 A.3.3.1 DeviceIdStruct).
+typedef struct femtocwmp_device_id {
+  // Manufacturer.
+  struct femtocwmp_str manufacturer;
+  // OUI (six hex digits).
+  struct femtocwmp_str oui;
+  // Product class (may be empty).
+  struct femtocwmp_str product_class;
+  // Serial number.
+  struct femtocwmp_str serial_number;
+} femtocwmp_device_id;
+
+// The arguments of a Download (TR-069 A.4.1.5) that a HeNB needs to fetch the file.
+typedef struct femtocwmp_download {
+  // CommandKey, to hand back in the TransferComplete (`femtocwmp_agent_download_finished`).
+  struct femtocwmp_str command_key;
+  // FileType, e.g. `"3 Vendor Configuration File"`, `"1 Firmware Upgrade Image"`.
+  struct femtocwmp_str file_type;
+  // Where to fetch the file.
+  struct femtocwmp_str url;
+  // File server user name (empty: none).
+  struct femtocwmp_str username;
+  // File server password.
+  struct femtocwmp_str password;
+  // Announced size in bytes (0: unknown).
+  uint32_t file_size;
+  // Target file name (may be empty).
+  struct femtocwmp_str target_file_name;
+  // Seconds to wait before fetching.
+  uint32_t delay_seconds;
+} femtocwmp_download;
+
+// What a femtocell is, for the default femtocell data model (TS 32.592 / TR-196 objects
+// the agent serves): identity, first HeMS, Connection Request URL, software version and the
+// inner IPsec address the SeGW gave it.
+typedef struct femtocwmp_femtocell {
+  // Manufacturer, OUI, product class, serial number.
+  struct femtocwmp_device_id device_id;
+  // The initial HeMS (ManagementServer.URL).
+  struct femtocwmp_str acs_url;
+  // Where this HeNB listens for Connection Requests (ManagementServer.ConnectionRequestURL).
+  struct femtocwmp_str connection_request_url;
+  // DeviceInfo.SoftwareVersion.
+  struct femtocwmp_str software_version;
+  // The inner IPsec tunnel address (e.g. "172.16.0.10").
+  struct femtocwmp_str ipsec_address;
+} femtocwmp_femtocell;
 
 // One HTTP header as pointer/length pairs (not NUL-terminated).
 typedef struct femtocwmp_header {
@@ -130,10 +286,10 @@ typedef struct femtocwmp_output {
   const uint8_t *body;
   // Length of `body`.
   size_t body_len;
-  // `EVENT`: the event in its JSON form (NUL-terminated as well).
-  const uint8_t *event_json;
-  // Length of `event_json`.
-  size_t event_json_len;
+  // `EVENT`: what the event is about.
+  femtocwmp_event_kind event_kind;
+  // `EVENT`: the event, borrowed like every pointer here.
+  const struct femtocwmp_event *event;
   // `TIMEOUT`: the deadline, in the caller's milliseconds.
   uint64_t timeout_ms;
 } femtocwmp_output;
@@ -182,6 +338,250 @@ enum femtocwmp_result femtocwmp_last_error(char *buf,
 // `"femtocwmp-c/0.1.0 femtocwmp/0.1.0"`. Never NULL; never free it.
 const char *femtocwmp_version(void);
 
+// The event's kind (also in `femtocwmp_output.event_kind`).
+femtocwmp_event_kind femtocwmp_event_get_kind(const struct femtocwmp_event *ev);
+
+// The event in its JSON form (e.g. `{"DownloadRequested":{"command_key":...}}`),
+// NUL-terminated, into `buf` (size query as for `femtocwmp_decode_json`). Every event has one.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_event_json(const struct femtocwmp_event *ev,
+                                           uint8_t *buf,
+                                           size_t buf_len,
+                                           size_t *out_len);
+
+// The message the event carries, borrowed (never free it; valid as long as the event):
+// `INFORMED` (ACS side: the Inform), `REQUEST`, `RESPONSE` (the response or Fault),
+// `SESSION_STARTED` and `DEVICE_INFORMED` (an Inform holding the events), `DOWNLOAD_REQUESTED`
+// (the Download), `PROCEDURE_FINISHED` (the response, Fault or failed TransferComplete; none
+// for a timeout). Read it with the `femtocwmp_message_*` readers.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_event_message(const struct femtocwmp_event *ev,
+                                              const femtocwmp_message **out);
+
+// The request id (`REQUEST`, `RESPONSE`: give it to `_respond`) or procedure id
+// (`PROCEDURE_FINISHED`: the one `femtocwmp_hems_submit_json` returned).
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_event_id(const struct femtocwmp_event *ev,
+                                         uint64_t *id_out);
+
+// Whether it went well: `ENDED`, `SESSION_ENDED`, `DEVICE_SESSION_ENDED` (the session
+// completed), `PROCEDURE_FINISHED` (the procedure succeeded), `RESPONSE` (not a Fault).
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_event_succeeded(const struct femtocwmp_event *ev,
+                                                bool *out);
+
+// The device key (`OUI-ProductClass-Serial`) of a HeMS event (20–26), borrowed from the
+// event.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_event_device(const struct femtocwmp_event *ev,
+                                             struct femtocwmp_str *out);
+
+// The URL of `REDIRECTED` (the new ACS), `CONNECTION_REQUEST` (the device's Connection
+// Request URL) and `DOWNLOAD_REQUESTED` (the file), borrowed from the event.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_event_url(const struct femtocwmp_event *ev,
+                                          struct femtocwmp_str *out);
+
+// The new inner IPsec address of `IPSEC_ADDRESS_CHANGED`, borrowed from the event.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_event_address(const struct femtocwmp_event *ev,
+                                              struct femtocwmp_str *out);
+
+// The CommandKey of `REBOOT_REQUESTED` (empty when the reboot has no Reboot RPC behind it),
+// `FIRMWARE_READY` and `DOWNLOAD_REQUESTED`, borrowed from the event.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_event_command_key(const struct femtocwmp_event *ev,
+                                                  struct femtocwmp_str *out);
+
+// The user name and password a `CONNECTION_REQUEST` authenticates with, borrowed from the
+// event.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_event_credentials(const struct femtocwmp_event *ev,
+                                                  struct femtocwmp_str *username_out,
+                                                  struct femtocwmp_str *password_out);
+
+// The bytes of `FIRMWARE_READY` (the image), borrowed from the event.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_event_data(const struct femtocwmp_event *ev,
+                                           const uint8_t **data_out,
+                                           size_t *len_out);
+
+// `PARAMETERS_CHANGED`: how many parameters changed, and whether they take effect only after
+// a reboot.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_event_changed_count(const struct femtocwmp_event *ev,
+                                                    size_t *count_out,
+                                                    bool *reboot_required_out);
+
+// `PARAMETERS_CHANGED`: the name of changed parameter `i` (0-based), borrowed from the event
+// (read its new value with `femtocwmp_agent_parameter_value`).
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_event_changed_name(const struct femtocwmp_event *ev,
+                                                   size_t i,
+                                                   struct femtocwmp_str *out);
+
+// A new message of `method` (e.g. `"SetParameterValues"`, `"Inform"`, `"Reboot"`) with every
+// argument at its default; fill it with the `femtocwmp_message_add_*`/`_set_*` functions.
+// An unknown method (or `"Fault"`: use `femtocwmp_message_new_fault`) gives
+// `FEMTOCWMP_RESULT_INVALID_PARAMETER`. Free with `femtocwmp_message_free` unless a consuming
+// function takes it.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_message_new(const uint8_t *method,
+                                            size_t method_len,
+                                            femtocwmp_message **out);
+
+// A new SOAP Fault with a CWMP fault code (TR-069 A.5.1, e.g. 9005 "Invalid parameter
+// name") and fault string: the answer that refuses a request.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_message_new_fault(uint32_t fault_code,
+                                                  const uint8_t *fault_string,
+                                                  size_t fault_string_len,
+                                                  femtocwmp_message **out);
+
+// A new message from its JSON form (`{"method":"Reboot","command_key":"k"}`), for the
+// methods the typed setters do not cover.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_message_from_json(const uint8_t *json_body,
+                                                  size_t json_len,
+                                                  femtocwmp_message **out);
+
+// Frees a caller-owned message. NULL is a no-op; never free a borrowed one.
+void femtocwmp_message_free(femtocwmp_message *msg);
+
+// The message in its JSON form, NUL-terminated, into `buf` (size query as for
+// `femtocwmp_decode_json`).
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_message_json(const femtocwmp_message *msg,
+                                             uint8_t *buf,
+                                             size_t buf_len,
+                                             size_t *out_len);
+
+// The method name (`"SetParameterValues"`, `"Fault"`, `"Empty"`...), a static string.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_message_method(const femtocwmp_message *msg,
+                                               struct femtocwmp_str *out);
+
+// Appends a parameter to a SetParameterValues, GetParameterValuesResponse or Inform. The
+// value must fit its type (`FEMTOCWMP_RESULT_INVALID_PARAMETER` otherwise).
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_message_add_param(femtocwmp_message *msg,
+                                                  const struct femtocwmp_param *param);
+
+// Appends a parameter name (or partial path ending in `.`) to a GetParameterValues or
+// GetParameterAttributes.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_message_add_name(femtocwmp_message *msg,
+                                                 const uint8_t *name,
+                                                 size_t name_len);
+
+// Appends an event (`"1 BOOT"`, `"M Download"`...) with its CommandKey to an Inform.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_message_add_event(femtocwmp_message *msg,
+                                                  const uint8_t *event_code,
+                                                  size_t event_code_len,
+                                                  const uint8_t *command_key,
+                                                  size_t command_key_len);
+
+// Sets the DeviceId of an Inform.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_message_set_device_id(femtocwmp_message *msg,
+                                                      const struct femtocwmp_device_id *device_id);
+
+// Sets the CurrentTime of an Inform from its text (`"2026-12-01T10:00:00Z"`; TR-069's
+// Unknown Time `"0001-01-01T00:00:00Z"` is the default).
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_message_set_current_time(femtocwmp_message *msg,
+                                                         const uint8_t *time,
+                                                         size_t time_len);
+
+// Sets the CommandKey of a Reboot, Download, Upload, ScheduleInform, ScheduleDownload or
+// TransferComplete.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_message_set_command_key(femtocwmp_message *msg,
+                                                        const uint8_t *command_key,
+                                                        size_t command_key_len);
+
+// Sets the ParameterKey of a SetParameterValues, AddObject or DeleteObject.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_message_set_parameter_key(femtocwmp_message *msg,
+                                                          const uint8_t *parameter_key,
+                                                          size_t parameter_key_len);
+
+// Sets the Status (0: applied, 1: applied after a reboot) of a SetParameterValuesResponse,
+// AddObjectResponse or DeleteObjectResponse.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_message_set_status(femtocwmp_message *msg,
+                                                   int32_t status);
+
+// Sets every argument of a Download from `args` (SuccessURL/FailureURL stay empty).
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_message_set_download(femtocwmp_message *msg,
+                                                     const struct femtocwmp_download *args);
+
+// Sets the FaultStruct of a TransferComplete (0: the transfer succeeded).
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_message_set_transfer_fault(femtocwmp_message *msg,
+                                                           uint32_t fault_code,
+                                                           const uint8_t *fault_string,
+                                                           size_t fault_string_len);
+
+// The number of parameters of a SetParameterValues, GetParameterValuesResponse or Inform.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_message_param_count(const femtocwmp_message *msg,
+                                                    size_t *count_out);
+
+// Parameter `i` (0-based); its strings borrow from the message.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_message_param(const femtocwmp_message *msg,
+                                              size_t i,
+                                              struct femtocwmp_param *out);
+
+// The number of parameter names of a GetParameterValues or GetParameterAttributes.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_message_name_count(const femtocwmp_message *msg,
+                                                   size_t *count_out);
+
+// Parameter name `i` (0-based), borrowed from the message.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_message_name(const femtocwmp_message *msg,
+                                             size_t i,
+                                             struct femtocwmp_str *out);
+
+// The number of events of an Inform.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_message_event_count(const femtocwmp_message *msg,
+                                                    size_t *count_out);
+
+// Event `i` of an Inform: its code (`"1 BOOT"`) and CommandKey, borrowed from the message.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_message_event(const femtocwmp_message *msg,
+                                              size_t i,
+                                              struct femtocwmp_str *code_out,
+                                              struct femtocwmp_str *command_key_out);
+
+// The DeviceId of an Inform, borrowed from the message.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_message_device_id(const femtocwmp_message *msg,
+                                                  struct femtocwmp_device_id *out);
+
+// The fault of a Fault message, or the FaultStruct of a TransferComplete or
+// AutonomousTransferComplete (code 0: the transfer succeeded); the string borrows from the
+// message.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_message_fault(const femtocwmp_message *msg,
+                                              uint32_t *code_out,
+                                              struct femtocwmp_str *string_out);
+
+// The arguments of a Download, borrowed from the message.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_message_download(const femtocwmp_message *msg,
+                                                 struct femtocwmp_download *out);
+
+// The Status of a SetParameterValuesResponse, AddObjectResponse or DeleteObjectResponse.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_message_status(const femtocwmp_message *msg,
+                                               int32_t *status_out);
+
 // Starts a HeNB agent on its first boot ("0 BOOTSTRAP", "1 BOOT"). `config_json` is an
 // AgentConfig (`{"device_id": {...}}`); `femtocell_json` describes the device for the
 // default femtocell data model (`{"device_id": ..., "acs_url": ..., "connection_request_url":
@@ -193,6 +593,14 @@ enum femtocwmp_result femtocwmp_agent_new(const uint8_t *config_json,
                                           size_t femtocell_len,
                                           uint64_t now_ms,
                                           struct femtocwmp_agent **out);
+
+// Starts a HeNB agent on its first boot ("0 BOOTSTRAP", "1 BOOT") with the default
+// femtocell data model filled from `femtocell` and every agent setting at its default: the
+// typed twin of `femtocwmp_agent_new`. On success `*out` is a new handle.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_agent_new_femtocell(const struct femtocwmp_femtocell *femtocell,
+                                                    uint64_t now_ms,
+                                                    struct femtocwmp_agent **out);
 
 // Resumes an agent from a `femtocwmp_agent_snapshot` blob (read back from flash).
 // `rebooted` (0/1): the device has just booted ("1 BOOT" is announced).
@@ -278,7 +686,8 @@ enum femtocwmp_result femtocwmp_agent_handle_connection_request(struct femtocwmp
                                                                 size_t challenge_len,
                                                                 size_t *challenge_out_len);
 
-// The next output (drain until `TIMEOUT`/`IDLE`); events come as JSON, e.g.
+// The next output (drain until `TIMEOUT`/`IDLE`); events are agent events (kinds 10–19,
+// e.g. `DOWNLOAD_REQUESTED`: its message is the Download to fetch), JSON form
 // `{"DownloadRequested":{"command_key":...,"url":...,...}}`. Pointers borrow from the agent
 // until the next call on it.
 FEMTOCWMP_MUST_USE
@@ -328,9 +737,11 @@ enum femtocwmp_result femtocwmp_hems_handle_timeout(struct femtocwmp_hems *hems,
                                                     uint64_t now_ms);
 
 // The next output. `TRANSMIT` is an HTTP response to send on the connection written to
-// `*conn_out`; `EVENT` is JSON — a HemsEvent (`{"ProcedureFinished":...}`), or
-// `{"ConnectionRequest":{"device":...,"url":...,"username":...,"password":...}}`, or the
-// external-store requests `{"LoadDevice":...}` / `{"StoreDevice":...}`.
+// `*conn_out`; `EVENT` is a HeMS event (kinds 20–26: `PROCEDURE_FINISHED`,
+// `CONNECTION_REQUEST`, the external-store requests `LOAD_DEVICE`/`STORE_DEVICE`...). Their
+// JSON forms are `{"ProcedureFinished":...}`,
+// `{"ConnectionRequest":{"device":...,"url":...,"username":...,"password":...}}`,
+// `{"LoadDevice":...}` / `{"StoreDevice":...}`.
 FEMTOCWMP_MUST_USE
 enum femtocwmp_result femtocwmp_hems_poll_output(struct femtocwmp_hems *hems,
                                                  struct femtocwmp_output *out,
@@ -488,6 +899,84 @@ enum femtocwmp_result femtocwmp_acs_session_resume(const uint8_t *parked,
                                                    const uint8_t *config_json,
                                                    size_t config_len,
                                                    struct femtocwmp_acs_session **out);
+
+// A CPE session configuration with `acs_url` and every other setting at its default
+// (CWMP 1.0–1.4, no credentials, the standard timeouts).
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_cpe_config_new(const uint8_t *acs_url,
+                                               size_t acs_url_len,
+                                               struct femtocwmp_cpe_config **out);
+
+// A CPE session configuration from its JSON form (a CpeConfig, `{"acs_url": ...}`).
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_cpe_config_from_json(const uint8_t *config_json,
+                                                     size_t config_len,
+                                                     struct femtocwmp_cpe_config **out);
+
+// Frees a CPE configuration (sessions made with it keep their own copy). NULL is a no-op.
+void femtocwmp_cpe_config_free(struct femtocwmp_cpe_config *config);
+
+// Starts a CPE session with `config` and `inform`, an Inform message built with
+// `femtocwmp_message_new("Inform")` (DeviceId, events, parameters; MaxEnvelopes is the
+// session's). Consumes `inform` whatever the result. On success `*out` is a new handle; the
+// first output is the Inform's POST.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_cpe_session_start(const struct femtocwmp_cpe_config *config,
+                                                  femtocwmp_message *inform,
+                                                  uint64_t now_ms,
+                                                  struct femtocwmp_cpe_session **out);
+
+// Queues a CPE request (e.g. a TransferComplete, a GetRPCMethods); `*id_out` receives its
+// request id. Consumes `msg` whatever the result.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_cpe_session_request(struct femtocwmp_cpe_session *session,
+                                                    femtocwmp_message *msg,
+                                                    uint64_t *id_out);
+
+// Answers ACS request `id` with a response message, or a Fault
+// (`femtocwmp_message_new_fault`). Consumes `msg` whatever the result.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_cpe_session_respond(struct femtocwmp_cpe_session *session,
+                                                    uint64_t id,
+                                                    femtocwmp_message *msg,
+                                                    uint64_t now_ms);
+
+// An ACS session configuration with every setting at its default (no authentication,
+// session cookies on, MaxEnvelopes 1, the standard timeouts).
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_acs_config_new(struct femtocwmp_acs_config **out);
+
+// An ACS session configuration from its JSON form (an AcsConfig; `{}` for the defaults).
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_acs_config_from_json(const uint8_t *config_json,
+                                                     size_t config_len,
+                                                     struct femtocwmp_acs_config **out);
+
+// Frees an ACS configuration (sessions made with it keep a reference). NULL is a no-op.
+void femtocwmp_acs_config_free(struct femtocwmp_acs_config *config);
+
+// Turns an accepted Inform into a session with `config`. Consumes `accepted` whatever the
+// result (do not free it afterwards).
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_accepted_start(struct femtocwmp_accepted *accepted,
+                                               const struct femtocwmp_acs_config *config,
+                                               struct femtocwmp_acs_session **out);
+
+// Queues an ACS request (a SetParameterValues, a Download...); `*id_out` receives its id.
+// Consumes `msg` whatever the result.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_acs_session_queue(struct femtocwmp_acs_session *session,
+                                                  femtocwmp_message *msg,
+                                                  uint64_t now_ms,
+                                                  uint64_t *id_out);
+
+// Answers CPE request `id` (when auto-answer is off) with a response or a Fault. Consumes
+// `msg` whatever the result.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_acs_session_respond(struct femtocwmp_acs_session *session,
+                                                    uint64_t id,
+                                                    femtocwmp_message *msg,
+                                                    uint64_t now_ms);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -1,9 +1,10 @@
 /* The session benchmark of core/benches/session.rs driven through the C ABI: complete CM
  * sessions (Inform with 40 parameters -> InformResponse -> empty POST -> SetParameterValues
- * of 10 parameters -> response -> 204), both machines, one core. Configurations, the Inform
- * and the SPV cross the boundary as JSON, as a C stack would pass them; outputs are copied
- * out of the borrowed femtocwmp_output. argv[1] is the Rust rate measured in the same
- * `make bench` run; the C rate is printed against it. */
+ * of 10 parameters -> response -> 204), both machines, one core. Two rows: the typed API (the
+ * Inform and the SetParameterValues built field by field, events switched on their kind,
+ * configurations built once) and the JSON API (everything crosses as JSON). Outputs are
+ * copied out of the borrowed femtocwmp_output either way. argv[1] is the Rust rate measured
+ * in the same `make bench` run; the C rates are printed against it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,16 +28,51 @@ static const char *CPE_CONFIG =
     "{\"acs_url\":\"http://hems/\",\"supported_versions\":[\"1.0\",\"1.1\",\"1.2\"]}";
 static const char *SPV_RESPONSE = "{\"method\":\"SetParameterValuesResponse\",\"status\":0}";
 static char inform[8192], spv[4096];
+static char names[50][96], values[50][12];
+static femtocwmp_cpe_config *cpe_config;
+static femtocwmp_acs_config *acs_config;
+
+/* The Inform, as a C stack builds it from its own state for every session. */
+static femtocwmp_message *typed_inform(void) {
+    femtocwmp_message *m = NULL;
+    femtocwmp_device_id id = {{(const uint8_t *)"Acme Small Cells", 16}, {(const uint8_t *)"00A0C6", 6},
+                              {(const uint8_t *)"FAP-LTE-B37", 11}, {(const uint8_t *)"ACME1B37000123456", 17}};
+    OK(femtocwmp_message_new(S("Inform"), &m));
+    OK(femtocwmp_message_set_device_id(m, &id));
+    OK(femtocwmp_message_add_event(m, S("2 PERIODIC"), S("")));
+    OK(femtocwmp_message_set_current_time(m, S("2026-12-01T10:00:00Z")));
+    for (int i = 0; i < 40; i++) {
+        femtocwmp_param p = {{(const uint8_t *)names[i], strlen(names[i])}, {(const uint8_t *)"unsignedInt", 11},
+                             {(const uint8_t *)values[i], strlen(values[i])}};
+        OK(femtocwmp_message_add_param(m, &p));
+    }
+    return m;
+}
+
+static femtocwmp_message *typed_spv(void) {
+    femtocwmp_message *m = NULL;
+    OK(femtocwmp_message_new(S("SetParameterValues"), &m));
+    for (int i = 40; i < 50; i++) {
+        femtocwmp_param p = {{(const uint8_t *)names[i], strlen(names[i])}, {(const uint8_t *)"int", 3},
+                             {(const uint8_t *)values[i], strlen(values[i])}};
+        OK(femtocwmp_message_add_param(m, &p));
+    }
+    OK(femtocwmp_message_set_parameter_key(m, S("cfg-1")));
+    return m;
+}
 
 /* One complete session; returns the number of POSTs (3 when all went as planned: Inform,
  * empty POST, SetParameterValuesResponse). */
-static int session(message *post, message *resp) {
+static int session(int typed, message *post, message *resp) {
     femtocwmp_cpe_session *cpe = NULL;
     femtocwmp_acs_session *acs = NULL;
     femtocwmp_output o;
     uint64_t now = 0;
     int posts = 0;
-    OK(femtocwmp_cpe_session_new(S(CPE_CONFIG), S(inform), now, &cpe));
+    if (typed)
+        OK(femtocwmp_cpe_session_start(cpe_config, typed_inform(), now, &cpe));
+    else
+        OK(femtocwmp_cpe_session_new(S(CPE_CONFIG), S(inform), now, &cpe));
     for (;;) {
         post->present = 0;
         resp->present = 0;
@@ -45,9 +81,18 @@ static int session(message *post, message *resp) {
             if (o.kind == FEMTOCWMP_OUTPUT_KIND_TRANSMIT) {
                 keep(post, &o);
             } else if (o.kind == FEMTOCWMP_OUTPUT_KIND_EVENT) {
-                if (strstr((const char *)o.event_json, "\"Request\""))
+                if (o.event_kind != FEMTOCWMP_EVENT_KIND_REQUEST) continue;
+                if (typed) {
+                    femtocwmp_message *answer = NULL;
+                    uint64_t id = 0;
+                    OK(femtocwmp_event_id(o.event, &id));
+                    OK(femtocwmp_message_new(S("SetParameterValuesResponse"), &answer));
+                    OK(femtocwmp_cpe_session_respond(cpe, id, answer, now));
+                } else {
+                    if (!strstr(event_json(&o), "\"Request\"")) exit(1);
                     OK(femtocwmp_cpe_session_respond_json(cpe, (uint64_t)event_id(&o),
                                                           S(SPV_RESPONSE), now));
+                }
             } else {
                 break;
             }
@@ -59,7 +104,10 @@ static int session(message *post, message *resp) {
             femtocwmp_accepted *a = NULL;
             OK(femtocwmp_acceptor_accept(post->headers, post->header_count, post->body,
                                          post->body_len, now, &a));
-            OK(femtocwmp_accepted_into_session(a, S("{}"), &acs));
+            if (typed)
+                OK(femtocwmp_accepted_start(a, acs_config, &acs));
+            else
+                OK(femtocwmp_accepted_into_session(a, S("{}"), &acs));
         } else {
             OK(femtocwmp_acs_session_handle_http_request(acs, post->headers, post->header_count,
                                                          post->body, post->body_len, now));
@@ -69,8 +117,12 @@ static int session(message *post, message *resp) {
             if (o.kind == FEMTOCWMP_OUTPUT_KIND_TRANSMIT) {
                 keep(resp, &o);
             } else if (o.kind == FEMTOCWMP_OUTPUT_KIND_EVENT) {
-                if (strstr((const char *)o.event_json, "\"Informed\"")) {
-                    uint64_t id = 0;
+                if (o.event_kind != FEMTOCWMP_EVENT_KIND_INFORMED) continue;
+                uint64_t id = 0;
+                if (typed) {
+                    OK(femtocwmp_acs_session_queue(acs, typed_spv(), now, &id));
+                } else {
+                    if (!strstr(event_json(&o), "\"Informed\"")) exit(1);
                     OK(femtocwmp_acs_session_queue_json(acs, S(spv), now, &id));
                 }
             } else {
@@ -120,31 +172,46 @@ int main(int argc, char **argv) {
                               i ? "," : "", i, i);
     snprintf(spv + n, sizeof spv - n, "],\"parameter_key\":\"cfg-1\"}");
 
+    for (int i = 0; i < 50; i++) {
+        snprintf(names[i], sizeof names[i],
+                 i < 40 ? "Device.Services.FAPService.1.Param%d" : "Device.Services.FAPService.1.CellConfig.LTE.RAN.RF.P%d",
+                 i < 40 ? i : i - 40);
+        snprintf(values[i], sizeof values[i], "%d", i < 40 ? i : i - 40);
+    }
+    OK(femtocwmp_cpe_config_from_json(S(CPE_CONFIG), &cpe_config));
+    OK(femtocwmp_acs_config_new(&acs_config));
+
     message *post = malloc(sizeof *post), *resp = malloc(sizeof *resp);
     if (!post || !resp) return 1;
-    int posts = session(post, resp);
-    if (posts != 3) {
-        fprintf(stderr, "a session took %d POSTs instead of the planned three\n", posts);
-        return 1;
+    printf("complete CM sessions through the C ABI (borrowed outputs copied):\n");
+    for (int typed = 1; typed >= 0; typed--) {
+        int posts = session(typed, post, resp);
+        if (posts != 3) {
+            fprintf(stderr, "a session took %d POSTs instead of the planned three\n", posts);
+            return 1;
+        }
+        double best = 0.0;
+        for (int round = 0; round < 5; round++) { /* best of five, as the Rust bench */
+            double start = seconds(), elapsed = 0.0;
+            long count = 0;
+            do {
+                session(typed, post, resp);
+                count++;
+                elapsed = seconds() - start;
+            } while (elapsed < budget / 10);
+            if (count / elapsed > best) best = count / elapsed;
+        }
+        const char *row = typed ? "typed API" : "JSON API ";
+        if (rust > 0)
+            printf("  C ABI sessions, %s: %10.0f /s  (%.2fx the Rust rate of this run, %.0f /s; "
+                   "overhead %.0f%%%s)\n",
+                   row, best, best / rust, rust, (rust / best - 1.0) * 100.0,
+                   typed ? ", target <= 10%" : "");
+        else
+            printf("  C ABI sessions, %s: %10.0f /s\n", row, best);
     }
-    double best = 0.0;
-    for (int round = 0; round < 5; round++) { /* best of five, as the Rust bench */
-        double start = seconds(), elapsed = 0.0;
-        long count = 0;
-        do {
-            session(post, resp);
-            count++;
-            elapsed = seconds() - start;
-        } while (elapsed < budget / 5);
-        if (count / elapsed > best) best = count / elapsed;
-    }
-    printf("complete CM sessions through the C ABI (JSON in, borrowed outputs copied):\n");
-    if (rust > 0)
-        printf("  C ABI sessions: %10.0f /s  (%.2fx the Rust rate of this run, %.0f /s; "
-               "overhead %.0f%%, target <= 10%%)\n",
-               best, best / rust, rust, (rust / best - 1.0) * 100.0);
-    else
-        printf("  C ABI sessions: %10.0f /s\n", best);
+    femtocwmp_cpe_config_free(cpe_config);
+    femtocwmp_acs_config_free(acs_config);
     free(post);
     free(resp);
     return 0;

@@ -18,10 +18,14 @@
 
 mod codec;
 mod error;
+mod event;
+mod message;
 mod procedures;
 mod session;
 
 pub use codec::*;
 pub use error::*;
+pub use event::*;
+pub use message::*;
 pub use procedures::*;
 pub use session::*;

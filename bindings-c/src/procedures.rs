@@ -7,6 +7,8 @@ use femtocwmp::session::{HttpResponse, Output, Timestamp};
 
 use crate::codec::{input, write_out};
 use crate::error::{boundary, fail, femtocwmp_result};
+use crate::event::Ev;
+use crate::message::{femtocwmp_device_id, femtocwmp_str, text, view};
 use crate::session::{
     femtocwmp_header, femtocwmp_output, femtocwmp_output_kind, json, read_headers, Held,
 };
@@ -16,16 +18,6 @@ use crate::{handle, out_ptr, try_ffi};
 pub struct femtocwmp_agent {
     inner: a::Agent,
     held: Held,
-}
-
-fn text<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a str, femtocwmp_result> {
-    let b = input(ptr, len)?;
-    std::str::from_utf8(b).map_err(|_| {
-        fail(
-            femtocwmp_result::InvalidUtf8,
-            format!("{what} is not UTF-8"),
-        )
-    })
 }
 
 /// Starts a HeNB agent on its first boot ("0 BOOTSTRAP", "1 BOOT"). `config_json` is an
@@ -48,6 +40,68 @@ pub extern "C" fn femtocwmp_agent_new(
             try_ffi!(json(femtocell_json, femtocell_len, "femtocell description"));
         let model = a::femtocell_model(&info);
         let agent = a::Agent::new(config, model, Timestamp(now_ms));
+        out_ptr!(
+            out,
+            Box::into_raw(Box::new(femtocwmp_agent {
+                inner: agent,
+                held: Held::default()
+            }))
+        );
+        femtocwmp_result::Ok
+    })
+}
+
+/// What a femtocell is, for the default femtocell data model (TS 32.592 / TR-196 objects
+/// the agent serves): identity, first HeMS, Connection Request URL, software version and the
+/// inner IPsec address the SeGW gave it.
+#[repr(C)]
+#[derive(Debug, Clone, Copy)]
+pub struct femtocwmp_femtocell {
+    /// Manufacturer, OUI, product class, serial number.
+    pub device_id: femtocwmp_device_id,
+    /// The initial HeMS (ManagementServer.URL).
+    pub acs_url: femtocwmp_str,
+    /// Where this HeNB listens for Connection Requests (ManagementServer.ConnectionRequestURL).
+    pub connection_request_url: femtocwmp_str,
+    /// DeviceInfo.SoftwareVersion.
+    pub software_version: femtocwmp_str,
+    /// The inner IPsec tunnel address (e.g. "172.16.0.10").
+    pub ipsec_address: femtocwmp_str,
+}
+
+/// Starts a HeNB agent on its first boot ("0 BOOTSTRAP", "1 BOOT") with the default
+/// femtocell data model filled from `femtocell` and every agent setting at its default: the
+/// typed twin of `femtocwmp_agent_new`. On success `*out` is a new handle.
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_agent_new_femtocell(
+    femtocell: *const femtocwmp_femtocell,
+    now_ms: u64,
+    out: *mut *mut femtocwmp_agent,
+) -> femtocwmp_result {
+    boundary(|| {
+        let f = try_ffi!(view(femtocell, "femtocell"));
+        let info = a::FemtocellInfo {
+            device_id: try_ffi!(f.device_id.read()),
+            acs_url: try_ffi!(f.acs_url.read("acs_url")).to_owned(),
+            connection_request_url: try_ffi!(f
+                .connection_request_url
+                .read("connection_request_url"))
+            .to_owned(),
+            software_version: try_ffi!(f.software_version.read("software_version")).to_owned(),
+            ipsec_address: try_ffi!(f.ipsec_address.read("ipsec_address")).to_owned(),
+        };
+        if info.acs_url.is_empty() {
+            return fail(
+                femtocwmp_result::InvalidParameter,
+                "the femtocell has no acs_url",
+            );
+        }
+        let config = a::AgentConfig {
+            device_id: info.device_id.clone(),
+            ..a::AgentConfig::default()
+        };
+        let agent = a::Agent::new(config, a::femtocell_model(&info), Timestamp(now_ms));
         out_ptr!(
             out,
             Box::into_raw(Box::new(femtocwmp_agent {
@@ -282,7 +336,8 @@ pub extern "C" fn femtocwmp_agent_handle_connection_request(
     })
 }
 
-/// The next output (drain until `TIMEOUT`/`IDLE`); events come as JSON, e.g.
+/// The next output (drain until `TIMEOUT`/`IDLE`); events are agent events (kinds 10–19,
+/// e.g. `DOWNLOAD_REQUESTED`: its message is the Download to fetch), JSON form
 /// `{"DownloadRequested":{"command_key":...,"url":...,...}}`. Pointers borrow from the agent
 /// until the next call on it.
 #[must_use]
@@ -424,9 +479,11 @@ pub extern "C" fn femtocwmp_hems_handle_timeout(
 }
 
 /// The next output. `TRANSMIT` is an HTTP response to send on the connection written to
-/// `*conn_out`; `EVENT` is JSON — a HemsEvent (`{"ProcedureFinished":...}`), or
-/// `{"ConnectionRequest":{"device":...,"url":...,"username":...,"password":...}}`, or the
-/// external-store requests `{"LoadDevice":...}` / `{"StoreDevice":...}`.
+/// `*conn_out`; `EVENT` is a HeMS event (kinds 20–26: `PROCEDURE_FINISHED`,
+/// `CONNECTION_REQUEST`, the external-store requests `LOAD_DEVICE`/`STORE_DEVICE`...). Their
+/// JSON forms are `{"ProcedureFinished":...}`,
+/// `{"ConnectionRequest":{"device":...,"url":...,"username":...,"password":...}}`,
+/// `{"LoadDevice":...}` / `{"StoreDevice":...}`.
 #[must_use]
 #[no_mangle]
 pub extern "C" fn femtocwmp_hems_poll_output(
@@ -439,50 +496,31 @@ pub extern "C" fn femtocwmp_hems_poll_output(
         if out.is_null() {
             return fail(femtocwmp_result::NullParameter, "out is NULL");
         }
-        #[derive(serde::Serialize)]
-        enum Extra {
-            ConnectionRequest {
-                device: String,
-                url: String,
-                username: String,
-                password: String,
-            },
-            LoadDevice {
-                conn: u64,
-                device: String,
-            },
-            StoreDevice {
-                device: String,
-                record: Box<h::DeviceRecord>,
-            },
-        }
+        let event = |e: Ev| Output::<HttpResponse, Ev>::Event(e);
         let o = match hm.inner.poll_output() {
             h::HemsOutput::Respond { conn, response } => {
                 hm.conn = conn;
-                hm.held
-                    .output::<HttpResponse, ()>(Output::Transmit(*response))
+                hm.held.output::<_, Ev>(Output::Transmit(*response))
             }
-            h::HemsOutput::Event(e) => hm.held.output::<HttpResponse, _>(Output::Event(e)),
+            h::HemsOutput::Event(e) => hm.held.output(event(e.into())),
             h::HemsOutput::ConnectionRequest {
                 device,
                 url,
                 username,
                 password,
-            } => hm
-                .held
-                .output::<HttpResponse, _>(Output::Event(Extra::ConnectionRequest {
-                    device,
-                    url,
-                    username,
-                    password,
-                })),
-            h::HemsOutput::LoadDevice { conn, device } => hm
-                .held
-                .output::<HttpResponse, _>(Output::Event(Extra::LoadDevice { conn, device })),
-            h::HemsOutput::StoreDevice { device, record } => hm
-                .held
-                .output::<HttpResponse, _>(Output::Event(Extra::StoreDevice { device, record })),
-            h::HemsOutput::Timeout(t) => hm.held.output::<HttpResponse, ()>(Output::Timeout(t)),
+            } => hm.held.output(event(Ev::ConnectionRequest {
+                device,
+                url,
+                username,
+                password,
+            })),
+            h::HemsOutput::LoadDevice { conn, device } => {
+                hm.held.output(event(Ev::LoadDevice { conn, device }))
+            }
+            h::HemsOutput::StoreDevice { device, record } => {
+                hm.held.output(event(Ev::StoreDevice { device, record }))
+            }
+            h::HemsOutput::Timeout(t) => hm.held.output::<HttpResponse, Ev>(Output::Timeout(t)),
             _ => femtocwmp_output_idle(),
         };
         if o.kind == femtocwmp_output_kind::Transmit && !conn_out.is_null() {
@@ -495,5 +533,5 @@ pub extern "C" fn femtocwmp_hems_poll_output(
 
 fn femtocwmp_output_idle() -> femtocwmp_output {
     let mut held = Held::default();
-    held.output::<HttpResponse, ()>(Output::Idle)
+    held.output::<HttpResponse, Ev>(Output::Idle)
 }

@@ -7,6 +7,8 @@ use femtocwmp::session as s;
 
 use crate::codec::{input, write_out};
 use crate::error::{boundary, fail, femtocwmp_result};
+use crate::event::{femtocwmp_event, femtocwmp_event_kind, Ev};
+use crate::message::{femtocwmp_message, take, text, view};
 
 /// One HTTP header as pointer/length pairs (not NUL-terminated).
 #[repr(C)]
@@ -28,7 +30,8 @@ pub struct femtocwmp_header {
 pub enum femtocwmp_output_kind {
     /// An HTTP message to send now (`url`/`http_status`, `headers`, `body`).
     Transmit = 1,
-    /// An event, as JSON in `event_json`.
+    /// An event: `event_kind` says which, `event` lends it (read it with the
+    /// `femtocwmp_event_*` functions; `femtocwmp_event_json` gives its JSON form).
     Event = 2,
     /// Nothing more now; call `handle_timeout` at `timeout_ms`.
     Timeout = 3,
@@ -57,10 +60,10 @@ pub struct femtocwmp_output {
     pub body: *const u8,
     /// Length of `body`.
     pub body_len: usize,
-    /// `EVENT`: the event in its JSON form (NUL-terminated as well).
-    pub event_json: *const u8,
-    /// Length of `event_json`.
-    pub event_json_len: usize,
+    /// `EVENT`: what the event is about.
+    pub event_kind: femtocwmp_event_kind,
+    /// `EVENT`: the event, borrowed like every pointer here.
+    pub event: *const femtocwmp_event,
     /// `TIMEOUT`: the deadline, in the caller's milliseconds.
     pub timeout_ms: u64,
 }
@@ -76,8 +79,8 @@ impl femtocwmp_output {
             header_count: 0,
             body: std::ptr::null(),
             body_len: 0,
-            event_json: std::ptr::null(),
-            event_json_len: 0,
+            event_kind: femtocwmp_event_kind::None,
+            event: std::ptr::null(),
             timeout_ms: 0,
         }
     }
@@ -90,11 +93,11 @@ pub(crate) struct Held {
     names_values: Vec<(Vec<u8>, Vec<u8>)>,
     headers: Vec<femtocwmp_header>,
     body: Vec<u8>,
-    event: Vec<u8>,
+    event: Option<femtocwmp_event>,
 }
 
 impl Held {
-    pub(crate) fn output<T: Transmit, E: serde::Serialize>(
+    pub(crate) fn output<T: Transmit, E: Into<Ev>>(
         &mut self,
         out: s::Output<T, E>,
     ) -> femtocwmp_output {
@@ -133,10 +136,9 @@ impl Held {
             }
             s::Output::Event(e) => {
                 let mut o = femtocwmp_output::empty(femtocwmp_output_kind::Event);
-                self.event = serde_json::to_vec(&e).expect("events serialize");
-                self.event.push(0);
-                o.event_json = self.event.as_ptr();
-                o.event_json_len = self.event.len() - 1;
+                let event = self.event.insert(femtocwmp_event::new(e.into()));
+                o.event_kind = event.kind();
+                o.event = event;
                 o
             }
             s::Output::Timeout(t) => {
@@ -730,5 +732,283 @@ pub extern "C" fn femtocwmp_acs_session_resume(
         };
         out_ptr!(out, Box::into_raw(Box::new(session)));
         femtocwmp_result::Ok
+    })
+}
+
+// ------------------------------------------------------------------ typed verbs (no JSON)
+
+/// The message a consuming function was given, or its error; the handle is freed either way.
+fn consume(msg: *mut femtocwmp_message) -> Result<femtocwmp::Body, femtocwmp_result> {
+    take(msg).ok_or_else(|| fail(femtocwmp_result::NullParameter, "message is NULL"))
+}
+
+fn reply_of(body: femtocwmp::Body) -> s::Reply {
+    match body {
+        femtocwmp::Body::Fault(f) => Err(f),
+        b => Ok(b),
+    }
+}
+
+/// A CPE session configuration, built once and shared by many sessions. Read-only after it
+/// is built: any number of threads may use it at once.
+pub struct femtocwmp_cpe_config {
+    inner: s::CpeConfig,
+}
+
+/// A CPE session configuration with `acs_url` and every other setting at its default
+/// (CWMP 1.0–1.4, no credentials, the standard timeouts).
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_cpe_config_new(
+    acs_url: *const u8,
+    acs_url_len: usize,
+    out: *mut *mut femtocwmp_cpe_config,
+) -> femtocwmp_result {
+    boundary(|| {
+        let url = try_ffi!(text(acs_url, acs_url_len, "acs_url"));
+        let inner = s::CpeConfig {
+            acs_url: url.to_owned(),
+            ..s::CpeConfig::default()
+        };
+        out_ptr!(out, Box::into_raw(Box::new(femtocwmp_cpe_config { inner })));
+        femtocwmp_result::Ok
+    })
+}
+
+/// A CPE session configuration from its JSON form (a CpeConfig, `{"acs_url": ...}`).
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_cpe_config_from_json(
+    config_json: *const u8,
+    config_len: usize,
+    out: *mut *mut femtocwmp_cpe_config,
+) -> femtocwmp_result {
+    boundary(|| {
+        let inner: s::CpeConfig = try_ffi!(json(config_json, config_len, "CpeConfig"));
+        out_ptr!(out, Box::into_raw(Box::new(femtocwmp_cpe_config { inner })));
+        femtocwmp_result::Ok
+    })
+}
+
+/// Frees a CPE configuration (sessions made with it keep their own copy). NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn femtocwmp_cpe_config_free(config: *mut femtocwmp_cpe_config) {
+    let _ = boundary(|| {
+        if !config.is_null() {
+            // SAFETY: a live handle from femtocwmp_cpe_config_new*, freed once, here.
+            drop(unsafe { Box::from_raw(config) });
+        }
+        femtocwmp_result::Ok
+    });
+}
+
+/// Starts a CPE session with `config` and `inform`, an Inform message built with
+/// `femtocwmp_message_new("Inform")` (DeviceId, events, parameters; MaxEnvelopes is the
+/// session's). Consumes `inform` whatever the result. On success `*out` is a new handle; the
+/// first output is the Inform's POST.
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_cpe_session_start(
+    config: *const femtocwmp_cpe_config,
+    inform: *mut femtocwmp_message,
+    now_ms: u64,
+    out: *mut *mut femtocwmp_cpe_session,
+) -> femtocwmp_result {
+    boundary(|| {
+        let body = try_ffi!(consume(inform));
+        let config = try_ffi!(view(config, "config"));
+        let femtocwmp::Body::Inform(i) = body else {
+            return fail(
+                femtocwmp_result::InvalidParameter,
+                format!(
+                    "a session opens with an Inform, not a {}",
+                    body.method_name()
+                ),
+            );
+        };
+        if i.device_id.oui.is_empty() || i.device_id.serial_number.is_empty() {
+            return fail(
+                femtocwmp_result::InvalidParameter,
+                "the Inform has no DeviceId (femtocwmp_message_set_device_id)",
+            );
+        }
+        let params = s::InformParams {
+            device_id: i.device_id,
+            events: i.event,
+            parameter_list: i.parameter_list,
+            current_time: i.current_time,
+            retry_count: i.retry_count,
+        };
+        let session = Box::new(femtocwmp_cpe_session {
+            inner: s::CpeSession::new(config.inner.clone(), params, s::Timestamp(now_ms)),
+            held: Held::default(),
+        });
+        out_ptr!(out, Box::into_raw(session));
+        femtocwmp_result::Ok
+    })
+}
+
+/// Queues a CPE request (e.g. a TransferComplete, a GetRPCMethods); `*id_out` receives its
+/// request id. Consumes `msg` whatever the result.
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_cpe_session_request(
+    session: *mut femtocwmp_cpe_session,
+    msg: *mut femtocwmp_message,
+    id_out: *mut u64,
+) -> femtocwmp_result {
+    boundary(|| {
+        let body = try_ffi!(consume(msg));
+        let s = handle!(session);
+        if id_out.is_null() {
+            return fail(femtocwmp_result::NullParameter, "id_out is NULL");
+        }
+        match s.inner.request(body) {
+            Ok(id) => {
+                out_ptr!(id_out, id.0);
+                femtocwmp_result::Ok
+            }
+            Err(e) => session_fail(e),
+        }
+    })
+}
+
+/// Answers ACS request `id` with a response message, or a Fault
+/// (`femtocwmp_message_new_fault`). Consumes `msg` whatever the result.
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_cpe_session_respond(
+    session: *mut femtocwmp_cpe_session,
+    id: u64,
+    msg: *mut femtocwmp_message,
+    now_ms: u64,
+) -> femtocwmp_result {
+    boundary(|| {
+        let body = try_ffi!(consume(msg));
+        let s = handle!(session);
+        s.inner
+            .respond(s::RequestId(id), reply_of(body), s::Timestamp(now_ms))
+            .map_or_else(session_fail, |()| femtocwmp_result::Ok)
+    })
+}
+
+/// An ACS session configuration, built once and shared by many sessions (reference
+/// counted). Read-only after it is built: any number of threads may use it at once.
+pub struct femtocwmp_acs_config {
+    inner: Arc<s::AcsConfig>,
+}
+
+/// An ACS session configuration with every setting at its default (no authentication,
+/// session cookies on, MaxEnvelopes 1, the standard timeouts).
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_acs_config_new(
+    out: *mut *mut femtocwmp_acs_config,
+) -> femtocwmp_result {
+    boundary(|| {
+        let inner = Arc::new(s::AcsConfig::default());
+        out_ptr!(out, Box::into_raw(Box::new(femtocwmp_acs_config { inner })));
+        femtocwmp_result::Ok
+    })
+}
+
+/// An ACS session configuration from its JSON form (an AcsConfig; `{}` for the defaults).
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_acs_config_from_json(
+    config_json: *const u8,
+    config_len: usize,
+    out: *mut *mut femtocwmp_acs_config,
+) -> femtocwmp_result {
+    boundary(|| {
+        let inner: s::AcsConfig = try_ffi!(json(config_json, config_len, "AcsConfig"));
+        let inner = Arc::new(inner);
+        out_ptr!(out, Box::into_raw(Box::new(femtocwmp_acs_config { inner })));
+        femtocwmp_result::Ok
+    })
+}
+
+/// Frees an ACS configuration (sessions made with it keep a reference). NULL is a no-op.
+#[no_mangle]
+pub extern "C" fn femtocwmp_acs_config_free(config: *mut femtocwmp_acs_config) {
+    let _ = boundary(|| {
+        if !config.is_null() {
+            // SAFETY: a live handle from femtocwmp_acs_config_new*, freed once, here.
+            drop(unsafe { Box::from_raw(config) });
+        }
+        femtocwmp_result::Ok
+    });
+}
+
+/// Turns an accepted Inform into a session with `config`. Consumes `accepted` whatever the
+/// result (do not free it afterwards).
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_accepted_start(
+    accepted: *mut femtocwmp_accepted,
+    config: *const femtocwmp_acs_config,
+    out: *mut *mut femtocwmp_acs_session,
+) -> femtocwmp_result {
+    boundary(|| {
+        if accepted.is_null() {
+            return fail(femtocwmp_result::NullParameter, "accepted is NULL");
+        }
+        // SAFETY: a live handle from femtocwmp_acceptor_accept; ownership passes to us here.
+        let a = unsafe { Box::from_raw(accepted) };
+        let config = try_ffi!(view(config, "config"));
+        if out.is_null() {
+            return fail(femtocwmp_result::NullParameter, "out is NULL");
+        }
+        let session = femtocwmp_acs_session {
+            inner: a.inner.into_session(Arc::clone(&config.inner)),
+            held: Held::default(),
+        };
+        out_ptr!(out, Box::into_raw(Box::new(session)));
+        femtocwmp_result::Ok
+    })
+}
+
+/// Queues an ACS request (a SetParameterValues, a Download...); `*id_out` receives its id.
+/// Consumes `msg` whatever the result.
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_acs_session_queue(
+    session: *mut femtocwmp_acs_session,
+    msg: *mut femtocwmp_message,
+    now_ms: u64,
+    id_out: *mut u64,
+) -> femtocwmp_result {
+    boundary(|| {
+        let body = try_ffi!(consume(msg));
+        let s = handle!(session);
+        if id_out.is_null() {
+            return fail(femtocwmp_result::NullParameter, "id_out is NULL");
+        }
+        match s.inner.queue(body, s::Timestamp(now_ms)) {
+            Ok(id) => {
+                out_ptr!(id_out, id.0);
+                femtocwmp_result::Ok
+            }
+            Err(e) => session_fail(e),
+        }
+    })
+}
+
+/// Answers CPE request `id` (when auto-answer is off) with a response or a Fault. Consumes
+/// `msg` whatever the result.
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_acs_session_respond(
+    session: *mut femtocwmp_acs_session,
+    id: u64,
+    msg: *mut femtocwmp_message,
+    now_ms: u64,
+) -> femtocwmp_result {
+    boundary(|| {
+        let body = try_ffi!(consume(msg));
+        let s = handle!(session);
+        s.inner
+            .respond(s::RequestId(id), reply_of(body), s::Timestamp(now_ms))
+            .map_or_else(session_fail, |()| femtocwmp_result::Ok)
     })
 }

@@ -16,7 +16,7 @@ typedef struct {
 } message;
 
 /* Copies the transmit in `o` into `m` (at most 8 headers of 255 bytes, 64 KiB of body). */
-static void keep(message *m, const femtocwmp_output *o) {
+static inline void keep(message *m, const femtocwmp_output *o) {
     m->present = 1;
     m->status = o->http_status;
     m->header_count = o->header_count < 8 ? o->header_count : 8;
@@ -34,10 +34,18 @@ static void keep(message *m, const femtocwmp_output *o) {
     if (m->body_len) memcpy(m->body, o->body, m->body_len);
 }
 
-/* The "id" of an event's JSON, or -1. */
-static long event_id(const femtocwmp_output *o) {
-    const char *p = strstr((const char *)o->event_json, "\"id\":");
-    return p ? strtol(p + 5, NULL, 10) : -1;
+/* The id of a REQUEST/RESPONSE/PROCEDURE_FINISHED event, or -1. */
+static inline long event_id(const femtocwmp_output *o) {
+    uint64_t id = 0;
+    return femtocwmp_event_id(o->event, &id) == FEMTOCWMP_RESULT_OK ? (long)id : -1;
+}
+
+/* The JSON form of an event, in a buffer that the next call overwrites ("" on failure). */
+static inline const char *event_json(const femtocwmp_output *o) {
+    static char buf[65536];
+    size_t len = 0;
+    if (femtocwmp_event_json(o->event, (uint8_t *)buf, sizeof buf, &len) != FEMTOCWMP_RESULT_OK) buf[0] = 0;
+    return buf;
 }
 
 #endif

@@ -25,7 +25,15 @@ static const char *CONFIG_FILE =
     "<EARFCNDL>1350</EARFCNDL></RF></RAN></LTE></CellConfig></FAPService></Services></Device>"
     "</configData></configDataFile>";
 
-static int finished_ok = 0, finished_bad = 0, ipsec_changes = 0;
+static int finished_ok = 0, finished_bad = 0, ipsec_changes = 0, downloads = 0, changes = 0;
+static uint64_t last_procedure = 0;
+static int reboot_flags = 0; /* 1: a change without reboot seen, 2: one needing a reboot */
+
+/* Whether a borrowed string equals a C string. */
+static int same(femtocwmp_str s, const char *want) {
+    return s.len == strlen(want) && (s.len == 0 || memcmp(s.data, want, s.len) == 0);
+}
+#define STR(x) ((femtocwmp_str){(const uint8_t *)(x), sizeof(x) - 1})
 
 /* Copies a borrowed body out of an output. */
 static unsigned char *copy(const uint8_t *p, size_t n) {
@@ -59,17 +67,32 @@ static void run(femtocwmp_agent *agent, femtocwmp_hems *hems, uint64_t now) {
                 free(body);
             } else if (o.kind == FEMTOCWMP_OUTPUT_KIND_EVENT) {
                 moved = 1;
-                const char *e = (const char *)o.event_json;
-                if (strstr(e, "\"ConnectionRequest\"")) {
+                femtocwmp_str device = {0};
+                CHECK(femtocwmp_event_get_kind(o.event) == o.event_kind);
+                CHECK(femtocwmp_event_device(o.event, &device) == FEMTOCWMP_RESULT_OK);
+                CHECK(same(device, KEY));
+                if (o.event_kind == FEMTOCWMP_EVENT_KIND_CONNECTION_REQUEST) {
+                    femtocwmp_str url, user, pass;
+                    CHECK(femtocwmp_event_url(o.event, &url) == FEMTOCWMP_RESULT_OK);
+                    CHECK(same(url, "http://10.0.0.9:7547/cr"));
+                    CHECK(femtocwmp_event_credentials(o.event, &user, &pass) == FEMTOCWMP_RESULT_OK);
                     uint16_t status = 0;
                     CHECK(femtocwmp_agent_handle_connection_request(agent, S("GET"), NULL, 0, now, &status, NULL, 0, NULL) == FEMTOCWMP_RESULT_OK);
                     CHECK(status == 200);
                 }
-                if (strstr(e, "\"ProcedureFinished\"")) {
-                    if (strstr(e, "\"Success\"")) finished_ok++;
+                if (o.event_kind == FEMTOCWMP_EVENT_KIND_PROCEDURE_FINISHED) {
+                    bool ok = false;
+                    uint64_t pid = 0;
+                    CHECK(femtocwmp_event_succeeded(o.event, &ok) == FEMTOCWMP_RESULT_OK);
+                    CHECK(femtocwmp_event_id(o.event, &pid) == FEMTOCWMP_RESULT_OK && pid == last_procedure);
+                    if (ok) finished_ok++;
                     else finished_bad++;
                 }
-                if (strstr(e, "\"IpsecAddressChanged\"") && strstr(e, "172.16.5.5")) ipsec_changes++;
+                if (o.event_kind == FEMTOCWMP_EVENT_KIND_IPSEC_ADDRESS_CHANGED) {
+                    femtocwmp_str address;
+                    CHECK(femtocwmp_event_address(o.event, &address) == FEMTOCWMP_RESULT_OK);
+                    if (same(address, "172.16.5.5")) ipsec_changes++;
+                }
             } else {
                 break;
             }
@@ -83,15 +106,31 @@ static void run(femtocwmp_agent *agent, femtocwmp_hems *hems, uint64_t now) {
                 CHECK(femtocwmp_hems_handle_http_request(hems, 1, NULL, 0, body, len, now) == FEMTOCWMP_RESULT_OK);
                 free(body);
             } else if (o.kind == FEMTOCWMP_OUTPUT_KIND_EVENT) {
-                const char *e = (const char *)o.event_json;
-                if (strstr(e, "\"DownloadRequested\"")) {
-                    const char *k = strstr(e, "\"command_key\":\"");
-                    CHECK(k != NULL);
+                if (o.event_kind == FEMTOCWMP_EVENT_KIND_DOWNLOAD_REQUESTED) {
+                    const femtocwmp_message *m = NULL;
+                    femtocwmp_download d;
+                    CHECK(femtocwmp_event_message(o.event, &m) == FEMTOCWMP_RESULT_OK);
+                    CHECK(femtocwmp_message_download(m, &d) == FEMTOCWMP_RESULT_OK);
+                    CHECK(same(d.url, "http://files/cfg.xml") && same(d.file_type, "3 Vendor Configuration File"));
                     char key[64] = {0};
-                    if (k) sscanf(k + 15, "%63[^\"]", key);
+                    memcpy(key, d.command_key.data, d.command_key.len < 63 ? d.command_key.len : 63);
                     CHECK(femtocwmp_agent_download_finished(agent, S(key), S(CONFIG_FILE), 0, now) == FEMTOCWMP_RESULT_OK);
+                    downloads++;
                 }
-                if (strstr(e, "\"SessionEnded\"")) {
+                if (o.event_kind == FEMTOCWMP_EVENT_KIND_PARAMETERS_CHANGED) {
+                    size_t n = 0;
+                    bool reboot = true;
+                    femtocwmp_str name;
+                    CHECK(femtocwmp_event_changed_count(o.event, &n, &reboot) == FEMTOCWMP_RESULT_OK);
+                    CHECK(n >= 1);
+                    reboot_flags |= reboot ? 2 : 1;
+                    CHECK(femtocwmp_event_changed_name(o.event, 0, &name) == FEMTOCWMP_RESULT_OK && name.len > 7);
+                    CHECK(femtocwmp_event_changed_name(o.event, n, &name) == FEMTOCWMP_RESULT_INVALID_PARAMETER);
+                    changes++;
+                }
+                if (o.event_kind == FEMTOCWMP_EVENT_KIND_SESSION_ENDED) {
+                    bool ok = false;
+                    CHECK(femtocwmp_event_succeeded(o.event, &ok) == FEMTOCWMP_RESULT_OK && ok);
                     CHECK(femtocwmp_hems_handle_connection_closed(hems, 1, now) == FEMTOCWMP_RESULT_OK);
                 }
                 moved = 1;
@@ -105,16 +144,47 @@ static void run(femtocwmp_agent *agent, femtocwmp_hems *hems, uint64_t now) {
 }
 
 int main(void) {
+    /* the agent from plain C structs: no JSON anywhere */
+    femtocwmp_femtocell cell = {
+        .device_id = {STR("Acme"), STR("00A0C6"), STR("FAP"), STR("C1")},
+        .acs_url = STR("http://hems/cwmp"),
+        .connection_request_url = STR("http://10.0.0.9:7547/cr"),
+        .software_version = STR("1.0"),
+        .ipsec_address = STR("172.16.0.10"),
+    };
+    femtocwmp_agent *agent = NULL;
+    femtocwmp_hems *hems = NULL;
+    CHECK(femtocwmp_agent_new_femtocell(&cell, 0, &agent) == FEMTOCWMP_RESULT_OK);
+    CHECK(femtocwmp_hems_new(S("{}"), &hems) == FEMTOCWMP_RESULT_OK);
+    value_is(agent, "Device.DeviceInfo.SerialNumber", "C1");
+    value_is(agent, "Device.FAP.Tunnel.IKESA.1.IPAddress", "172.16.0.10");
+
+    /* the same agent from JSON */
     char femtocell[512];
     snprintf(femtocell, sizeof femtocell,
              "{\"device_id\":%s,\"acs_url\":\"http://hems/cwmp\",\"connection_request_url\":\"http://10.0.0.9:7547/cr\","
              "\"software_version\":\"1.0\",\"ipsec_address\":\"172.16.0.10\"}", DEVICE);
     char config[256];
     snprintf(config, sizeof config, "{\"device_id\":%s}", DEVICE);
-    femtocwmp_agent *agent = NULL;
-    femtocwmp_hems *hems = NULL;
-    CHECK(femtocwmp_agent_new(S(config), S(femtocell), 0, &agent) == FEMTOCWMP_RESULT_OK);
-    CHECK(femtocwmp_hems_new(S("{}"), &hems) == FEMTOCWMP_RESULT_OK);
+    femtocwmp_agent *from_json = NULL;
+    CHECK(femtocwmp_agent_new(S(config), S(femtocell), 0, &from_json) == FEMTOCWMP_RESULT_OK);
+    value_is(from_json, "Device.DeviceInfo.SerialNumber", "C1");
+    femtocwmp_agent_free(from_json);
+
+    /* typed constructor errors */
+    femtocwmp_agent *bad = NULL;
+    femtocwmp_femtocell nameless = cell;
+    nameless.device_id.serial_number = STR("");
+    CHECK(femtocwmp_agent_new_femtocell(&nameless, 0, &bad) == FEMTOCWMP_RESULT_INVALID_PARAMETER);
+    femtocwmp_femtocell no_hems = cell;
+    no_hems.acs_url = STR("");
+    CHECK(femtocwmp_agent_new_femtocell(&no_hems, 0, &bad) == FEMTOCWMP_RESULT_INVALID_PARAMETER);
+    femtocwmp_femtocell not_utf8 = cell;
+    not_utf8.software_version = STR("\xff");
+    CHECK(femtocwmp_agent_new_femtocell(&not_utf8, 0, &bad) == FEMTOCWMP_RESULT_INVALID_UTF8);
+    CHECK(femtocwmp_agent_new_femtocell(NULL, 0, &bad) == FEMTOCWMP_RESULT_NULL_PARAMETER);
+    CHECK(bad == NULL);
+
     run(agent, hems, 1); /* registration */
 
     uint64_t id = 0;
@@ -122,6 +192,7 @@ int main(void) {
                       "\"Device.Services.FAPService.1.CellConfig.LTE.RAN.RF.PhyCellID\",\"type\":\"unsignedInt\","
                       "\"value\":\"77\"}],\"parameter_key\":\"c-1\"}}";
     CHECK(femtocwmp_hems_submit_json(hems, S(KEY), S(spv), 2, &id) == FEMTOCWMP_RESULT_OK);
+    last_procedure = id;
     run(agent, hems, 2);
     value_is(agent, "Device.Services.FAPService.1.CellConfig.LTE.RAN.RF.PhyCellID", "77");
     value_is(agent, "Device.ManagementServer.ParameterKey", "c-1");
@@ -129,6 +200,7 @@ int main(void) {
     const char *dl = "{\"ConfigureByFileDownload\":{\"url\":\"http://files/cfg.xml\",\"username\":\"\",\"password\":\"\","
                      "\"file_size\":0,\"target_file_name\":\"\",\"delay_seconds\":0,\"timeout_ms\":60000}}";
     CHECK(femtocwmp_hems_submit_json(hems, S(KEY), S(dl), 3, &id) == FEMTOCWMP_RESULT_OK);
+    last_procedure = id;
     run(agent, hems, 3);
     value_is(agent, "Device.Services.FAPService.1.CellConfig.LTE.RAN.RF.EARFCNDL", "1350");
 
@@ -136,6 +208,8 @@ int main(void) {
     run(agent, hems, 4);
     CHECK(finished_ok == 2 && finished_bad == 0);
     CHECK(ipsec_changes == 1);
+    CHECK(downloads == 1 && changes >= 2);
+    CHECK(reboot_flags == 3); /* PhyCellID applies at once, EARFCNDL after a reboot */
 
     /* the agent survives a restart through its snapshot blob */
     size_t need = 0;
@@ -149,7 +223,27 @@ int main(void) {
     value_is(again, "Device.FAP.Tunnel.IKESA.1.IPAddress", "172.16.5.5");
     femtocwmp_output o;
     CHECK(femtocwmp_agent_poll_output(again, &o) == FEMTOCWMP_RESULT_OK);
-    CHECK(o.kind == FEMTOCWMP_OUTPUT_KIND_EVENT && strstr((const char *)o.event_json, "1 BOOT") != NULL);
+    CHECK(o.kind == FEMTOCWMP_OUTPUT_KIND_EVENT && o.event_kind == FEMTOCWMP_EVENT_KIND_SESSION_STARTED);
+    {
+        const femtocwmp_message *m = NULL;
+        size_t n = 0;
+        int boot = 0;
+        CHECK(femtocwmp_event_message(o.event, &m) == FEMTOCWMP_RESULT_OK);
+        CHECK(femtocwmp_message_event_count(m, &n) == FEMTOCWMP_RESULT_OK && n >= 1);
+        for (size_t i = 0; i < n; i++) {
+            femtocwmp_str code, key;
+            CHECK(femtocwmp_message_event(m, i, &code, &key) == FEMTOCWMP_RESULT_OK);
+            if (same(code, "1 BOOT")) boot = 1;
+        }
+        CHECK(boot);
+        char json[4096];
+        size_t jl = 0;
+        CHECK(femtocwmp_event_json(o.event, (uint8_t *)json, sizeof json, &jl) == FEMTOCWMP_RESULT_OK);
+        CHECK(strstr(json, "\"SessionStarted\"") && strstr(json, "1 BOOT"));
+        femtocwmp_str nothing;
+        CHECK(femtocwmp_event_address(o.event, &nothing) == FEMTOCWMP_RESULT_INVALID_PARAMETER);
+        CHECK(femtocwmp_event_device(o.event, &nothing) == FEMTOCWMP_RESULT_INVALID_PARAMETER);
+    }
 
     /* error paths */
     char buf[64];

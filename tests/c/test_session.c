@@ -56,12 +56,12 @@ static void pair_flow(void) {
                 CHECK(strcmp((const char *)o.url, "http://hems/cwmp") == 0);
                 keep(&post, &o);
             } else if (o.kind == FEMTOCWMP_OUTPUT_KIND_EVENT) {
-                if (strstr((const char *)o.event_json, "\"Request\"")) {
-                    CHECK(strstr((const char *)o.event_json, "SetParameterValues") != NULL);
+                if (o.event_kind == FEMTOCWMP_EVENT_KIND_REQUEST) {
+                    CHECK(strstr(event_json(&o), "\"Request\"") && strstr(event_json(&o), "SetParameterValues"));
                     CHECK(femtocwmp_cpe_session_respond_json(cpe, (uint64_t)event_id(&o), S(SPV_RESPONSE), now) == FEMTOCWMP_RESULT_OK);
                     spv_answered = 1;
                 }
-                if (strstr((const char *)o.event_json, "\"Ended\"") && strstr((const char *)o.event_json, "\"Completed\""))
+                if (o.event_kind == FEMTOCWMP_EVENT_KIND_ENDED && strstr(event_json(&o), "\"Completed\""))
                     cpe_ended_ok = 1;
             } else {
                 break;
@@ -88,12 +88,13 @@ static void pair_flow(void) {
             if (o.kind == FEMTOCWMP_OUTPUT_KIND_TRANSMIT) {
                 keep(&resp, &o);
             } else if (o.kind == FEMTOCWMP_OUTPUT_KIND_EVENT) {
-                if (strstr((const char *)o.event_json, "\"Informed\"")) {
+                if (o.event_kind == FEMTOCWMP_EVENT_KIND_INFORMED) {
+                    CHECK(strstr(event_json(&o), "\"Informed\"") != NULL);
                     uint64_t id = 0;
                     CHECK(femtocwmp_acs_session_queue_json(acs, S(SPV), now, &id) == FEMTOCWMP_RESULT_OK);
                     informed = 1;
                 }
-                if (strstr((const char *)o.event_json, "\"Ended\"") && strstr((const char *)o.event_json, "\"Completed\""))
+                if (o.event_kind == FEMTOCWMP_EVENT_KIND_ENDED && strstr(event_json(&o), "\"Completed\""))
                     acs_ended_ok = 1;
             } else {
                 break;
@@ -122,7 +123,7 @@ static void pair_flow(void) {
     for (;;) {
         CHECK(femtocwmp_acs_session_poll_output(acs, &o) == FEMTOCWMP_RESULT_OK);
         if (o.kind != FEMTOCWMP_OUTPUT_KIND_EVENT) break;
-        if (strstr((const char *)o.event_json, "\"Completed\"")) acs_ended_ok = 1;
+        if (strstr(event_json(&o), "\"Completed\"")) acs_ended_ok = 1;
     }
     CHECK(posts == 4); /* Inform, TransferComplete, empty, SetParameterValuesResponse */
     CHECK(informed && spv_answered && cpe_ended_ok && acs_ended_ok);
