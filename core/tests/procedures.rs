@@ -73,6 +73,8 @@ struct World {
     drop_message: Option<usize>,
     restart_at_message: Option<usize>,
     restarts: usize,
+    /// Every session on one kept-alive connection that the HeNB never closes.
+    keep_alive: bool,
 }
 
 fn describe(who: &str, status: u16, body: &[u8]) -> String {
@@ -115,6 +117,7 @@ impl World {
             drop_message: None,
             restart_at_message: None,
             restarts: 0,
+            keep_alive: false,
         }
     }
 
@@ -261,7 +264,7 @@ impl World {
     fn deliver_post(&mut self, post: femtocwmp::session::HttpRequest) {
         self.now = self.now.plus_ms(2);
         let text = describe("HeNB", 0, &post.body);
-        if text.starts_with("HeNB Inform") {
+        if text.starts_with("HeNB Inform") && !self.keep_alive {
             // each session on a connection of its own
             self.conn += 1;
         }
@@ -283,7 +286,7 @@ impl World {
             _ => &mut self.hems,
         };
         hems.handle_http_request(self.conn, &headers, &post.body, self.now);
-        if self.henb.in_session() {
+        if self.henb.in_session() || self.keep_alive {
             return;
         }
         hems.handle_connection_closed(self.conn, self.now);
@@ -306,7 +309,7 @@ impl World {
             .collect();
         self.henb
             .handle_http_response(response.status, &headers, &response.body, self.now);
-        if !self.henb.in_session() {
+        if !self.henb.in_session() && !self.keep_alive {
             match self.serving.as_mut() {
                 Some((_, h)) if self.on_serving => h.handle_connection_closed(conn, self.now),
                 _ => self.hems.handle_connection_closed(conn, self.now),
@@ -599,6 +602,59 @@ fn figure_5_2_faults_name_every_parameter() {
         w.henb.model().value(&format!("{RF}PhyCellID")),
         Some("137"),
         "nothing applied"
+    );
+}
+
+#[test]
+fn sessions_one_after_another_on_a_kept_alive_connection() {
+    // HTTP clients such as libcurl keep the connection open after the 204: the next
+    // session's Inform arrives on it while the HeMS still waits for the close.
+    let mut w = World::registered();
+    w.keep_alive = true;
+    let pci = |n| {
+        vec![ParameterValueStruct::new(
+            format!("{RF}PhyCellID"),
+            Value::unsigned_int(n),
+        )]
+    };
+    let first = spv(&mut w, pci(77));
+    w.run_until(w.now.plus_ms(60_000));
+    assert!(w.finished(first)[0].is_success());
+    // that session ended on a non-empty POST: the HeMS is in 3.7.1.4's Closing state, so a
+    // new procedure reaches the device by a Connection Request
+    w.log.clear();
+    w.hems_events.clear();
+    let second = spv(&mut w, pci(78));
+    w.run_until(w.now.plus_ms(1_000)); // well before the Closing state times out
+    assert_eq!(
+        w.log[..2],
+        [
+            "HeMS ConnectionRequest",
+            "HeNB Inform [6 CONNECTION REQUEST]"
+        ]
+    );
+    assert!(w.finished(second)[0].is_success());
+    assert_eq!(w.henb.model().value(&format!("{RF}PhyCellID")), Some("78"));
+    // and a session the HeNB opens itself
+    w.henb.set_ipsec_address("172.16.0.42", w.now);
+    w.run_until(w.now.plus_ms(60_000));
+    let ended: Vec<&femtocwmp::session::EndReason> = w
+        .hems_events
+        .iter()
+        .filter_map(|e| match e {
+            HemsEvent::SessionEnded { outcome, .. } => Some(&outcome.reason),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        ended,
+        [&femtocwmp::session::EndReason::Completed; 3],
+        "the first SPV session, the second, the VALUE CHANGE one: {:?}",
+        w.log
+    );
+    assert_eq!(
+        w.hems.device(&w.key()).unwrap().ipsec_address.as_deref(),
+        Some("172.16.0.42")
     );
 }
 

@@ -383,10 +383,11 @@ impl Hems {
             transfer_deadline: None,
             response: None,
         });
+        // a session past its final empty response (3.7.1.4 Closing) takes no more requests
         let live = self
             .live
             .values()
-            .any(|l| l.device == device && !l.session.is_ended());
+            .any(|l| l.device == device && !l.session.is_ended() && !l.session.is_closing());
         let asked = self
             .devices
             .get(device)
@@ -438,6 +439,14 @@ impl Hems {
         body: &[u8],
         now: Timestamp,
     ) {
+        if let Some(live) = self.live.get_mut(&conn) {
+            if live.session.is_closing() && Acceptor::accept(headers, body, now).is_ok() {
+                // TR-069 3.7.1.4: an Inform after the final empty response opens a new
+                // session on the same (kept-alive) connection; the previous one completed.
+                let _ = live.session.handle_input(AcsInput::ConnectionClosed(now));
+                self.drain(conn, now);
+            }
+        }
         if let Some(live) = self.live.get_mut(&conn) {
             if !live.session.is_ended() {
                 let _ = live.session.handle_http_request(headers, body, now);
@@ -755,13 +764,15 @@ impl Hems {
                     rec.queue.push_front(entry);
                 }
                 let more = !rec.queue.is_empty();
+                let asked = rec.connection_request.is_some();
                 self.outputs
                     .push_back(HemsOutput::Event(HemsEvent::SessionEnded {
                         device: device.clone(),
                         outcome,
                     }));
-                // procedures submitted too late for this session: ask for another
-                if more {
+                // procedures submitted too late for this session: ask for another, unless a
+                // Connection Request is already out (its session may be starting right now)
+                if more && !asked {
                     self.connection_request(&device, now);
                 }
                 let others = self

@@ -401,6 +401,13 @@ impl AcsSession {
         self.state == State::Ended
     }
 
+    /// Whether the final empty response went out after a non-empty POST (TR-069 3.7.1.4):
+    /// the CPE may still send requests or close the connection. A transport that keeps
+    /// connections alive treats an Inform arriving now as the start of a new session.
+    pub fn is_closing(&self) -> bool {
+        self.state == State::Closing
+    }
+
     /// Queues an ACS request (GetParameterValues, SetParameterValues, Download...). It goes
     /// out once the CPE has sent its own requests and its empty POST, one per HTTP
     /// response; the answer comes back as [`AcsEvent::Response`].
