@@ -88,6 +88,8 @@ pub(crate) struct HemsState {
     pub(crate) events: mpsc::UnboundedSender<HemsOutput>,
     pub(crate) start: Instant,
     pub(crate) files: HashMap<String, Vec<u8>>,
+    /// The file server's Basic credentials (user, password); None: no authentication.
+    pub(crate) file_auth: Option<(String, String)>,
     pub(crate) quiet: bool,
     /// Every message, by flow, for the `--html` report.
     pub(crate) trace: Trace,
@@ -108,11 +110,14 @@ impl HemsState {
     }
 }
 
-fn basic_ok(req: &Request<Incoming>) -> bool {
+fn basic_ok(req: &Request<Incoming>, auth: &Option<(String, String)>) -> bool {
+    let Some((user, password)) = auth else {
+        return true;
+    };
     let want = femtocwmp::session::authorization_for(
         &["Basic realm=\"files\""],
-        FILE_USER,
-        FILE_PASSWORD,
+        user,
+        password,
         "GET",
         "/",
         "",
@@ -132,8 +137,8 @@ async fn hems_request(
     let path = req.uri().path().to_owned();
     if method == hyper::Method::GET {
         // the file server of Figure 5-1
-        let ok = basic_ok(&req);
         let mut st = state.lock().expect("state");
+        let ok = basic_ok(&req, &st.file_auth);
         let (status, body) = match (ok, st.files.get(&path)) {
             (false, _) => (401, Vec::new()),
             (true, Some(f)) => (200, f.clone()),
@@ -577,6 +582,7 @@ pub async fn run(henbs: usize, quiet: bool, html: Option<&str>) -> Result<bool, 
         events: events_tx,
         start,
         files,
+        file_auth: Some((FILE_USER.into(), FILE_PASSWORD.into())),
         quiet,
         trace: if html.is_some() {
             Trace::recording()

@@ -45,7 +45,8 @@ enum Command {
         #[arg(long)]
         listen: String,
         /// JSON list of {"device": "OUI-ProductClass-Serial", "procedure": {...}}, each run
-        /// when its device first informs.
+        /// when its device first informs. A download URL that is a path ("/files/cfg.xml")
+        /// names this HeMS's own file server.
         #[arg(long)]
         script: Option<String>,
         /// Where to write the events (JSON lines); standard output by default.
@@ -66,6 +67,16 @@ enum Command {
         /// Offer SHA-256 instead of MD5 in the Digest challenge.
         #[arg(long, requires = "username")]
         sha256: bool,
+        /// Serve the files of this directory as http://ADDR/files/NAME (configuration files,
+        /// firmware); a script's download URL "/files/NAME" points here.
+        #[arg(long)]
+        files: Option<String>,
+        /// Require HTTP Basic authentication on the file server with this user name.
+        #[arg(long, requires = "file_password", requires = "files")]
+        file_username: Option<String>,
+        /// The file server's password (with --file-username).
+        #[arg(long, requires = "file_username")]
+        file_password: Option<String>,
     },
     /// Simulated HeNBs (TR-196 LTE femtocell data model) against a HeMS.
     Henb {
@@ -204,6 +215,9 @@ fn run(cli: Cli) -> Result<(), String> {
             username,
             password,
             sha256,
+            files,
+            file_username,
+            file_password,
         } => {
             let auth = match (username, password) {
                 (Some(username), Some(password)) => AuthPolicy::Digest {
@@ -217,14 +231,16 @@ fn run(cli: Cli) -> Result<(), String> {
                 },
                 _ => AuthPolicy::None,
             };
-            runtime()?.block_on(serve::hems(
-                &listen,
+            runtime()?.block_on(serve::hems(serve::HemsOptions {
+                listen,
                 script,
                 events,
-                duration.map(std::time::Duration::from_secs),
+                duration: duration.map(std::time::Duration::from_secs),
                 quiet,
                 auth,
-            ))
+                files,
+                file_auth: file_username.zip(file_password),
+            }))
         }
         Command::Henb {
             hems,

@@ -25,18 +25,78 @@ use crate::report::Trace;
 struct Scripted {
     device: String,
     procedure: Procedure,
+    /// Submit it this long after the device first informs (0: in that very session; later,
+    /// the HeMS reaches the device with a Connection Request).
+    #[serde(default)]
+    delay_ms: u64,
 }
 
-/// Runs a HeMS on `listen` until `duration` (forever if None); `script` is a JSON list of
-/// `{"device": ..., "procedure": ...}`; events go as JSON lines to `events` (or stdout).
-pub async fn hems(
-    listen: &str,
-    script: Option<String>,
-    events: Option<String>,
-    duration: Option<Duration>,
-    quiet: bool,
-    auth: AuthPolicy,
-) -> Result<(), String> {
+/// How `femtocwmp hems` runs.
+pub struct HemsOptions {
+    /// Address to listen on.
+    pub listen: String,
+    /// JSON list of `{"device": ..., "procedure": ...}`.
+    pub script: Option<String>,
+    /// Where the JSON-lines events go (stdout if None).
+    pub events: Option<String>,
+    /// When to stop (never if None).
+    pub duration: Option<Duration>,
+    /// Do not print every message.
+    pub quiet: bool,
+    /// How HeNBs authenticate.
+    pub auth: AuthPolicy,
+    /// A directory whose files the file server serves as `/files/NAME`.
+    pub files: Option<String>,
+    /// The file server's Basic credentials.
+    pub file_auth: Option<(String, String)>,
+}
+
+/// Every regular file of `dir`, keyed by the path it is served under (`/files/NAME`).
+fn load_files(dir: &str) -> Result<HashMap<String, Vec<u8>>, String> {
+    let mut files = HashMap::new();
+    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {dir}: {e}"))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("cannot read {dir}: {e}"))?;
+        let path = entry.path();
+        if path.is_file() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let data =
+                std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            files.insert(format!("/files/{name}"), data);
+        }
+    }
+    Ok(files)
+}
+
+/// A download URL given as a path (`/files/cfg.xml`) means this HeMS's own file server.
+fn resolve_urls(p: &mut Procedure, base: &str) {
+    if let Procedure::ConfigureByFileDownload { url, .. } | Procedure::FirmwareUpgrade { url, .. } =
+        p
+    {
+        if url.starts_with('/') {
+            *url = format!("{base}{url}");
+        }
+    }
+}
+
+/// Runs a HeMS until `duration` (forever if None); scripted procedures start when their
+/// device first informs; events go as JSON lines.
+pub async fn hems(options: HemsOptions) -> Result<(), String> {
+    let HemsOptions {
+        listen,
+        script,
+        events,
+        duration,
+        quiet,
+        auth,
+        files,
+        file_auth,
+    } = options;
+    let listen = listen.as_str();
+    let files = match &files {
+        Some(dir) => load_files(dir)?,
+        None => HashMap::new(),
+    };
     let start = Instant::now();
     let scripted: Vec<Scripted> = match &script {
         Some(path) => {
@@ -46,9 +106,12 @@ pub async fn hems(
         }
         None => Vec::new(),
     };
-    let mut pending: HashMap<String, Vec<Procedure>> = HashMap::new();
+    let mut pending: HashMap<String, Vec<(Procedure, u64)>> = HashMap::new();
     for s in scripted {
-        pending.entry(s.device).or_default().push(s.procedure);
+        pending
+            .entry(s.device)
+            .or_default()
+            .push((s.procedure, s.delay_ms));
     }
     let mut log: Box<dyn Write + Send> = match &events {
         Some(path) => {
@@ -69,7 +132,8 @@ pub async fn hems(
         names: HashMap::new(),
         events: tx,
         start,
-        files: HashMap::new(),
+        files,
+        file_auth,
         quiet,
         trace: Trace::default(),
     }));
@@ -77,6 +141,12 @@ pub async fn hems(
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     eprintln!("HeMS listening on http://{addr}/cwmp");
+    let base = format!("http://{addr}");
+    for procs in pending.values_mut() {
+        for (p, _) in procs {
+            resolve_urls(p, &base);
+        }
+    }
     spawn_hems_timers(state.clone());
     let deadline = duration.map(|d| tokio::time::Instant::now() + d);
     loop {
@@ -90,12 +160,19 @@ pub async fn hems(
         match next {
             Some(HemsOutput::Event(e)) => {
                 if let HemsEvent::Informed { device, .. } = &e {
-                    if let Some(procs) = pending.remove(device) {
-                        let mut s = state.lock().expect("state");
-                        let t = now(start);
-                        for p in procs {
-                            s.hems.submit(device, p, t);
+                    for (p, delay) in pending.remove(device).unwrap_or_default() {
+                        if delay == 0 {
+                            // at once and in script order
+                            let mut s = state.lock().expect("state");
+                            s.hems.submit(device, p, now(start));
+                            continue;
                         }
+                        let (state, device) = (state.clone(), device.clone());
+                        tokio::spawn(async move {
+                            tokio::time::sleep(Duration::from_millis(delay)).await;
+                            let mut s = state.lock().expect("state");
+                            s.hems.submit(&device, p, now(start));
+                        });
                     }
                 }
                 let line = serde_json::to_string(&e).expect("events serialize");

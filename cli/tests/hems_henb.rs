@@ -157,3 +157,110 @@ fn errors_a_person_understands() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--password"));
 }
+
+#[test]
+fn the_hems_serves_configuration_files_and_reaches_devices_later() {
+    let dir = std::env::temp_dir().join(format!("femtocwmp-files-{}", std::process::id()));
+    let files = dir.join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    std::fs::write(
+        files.join("cfg.xml"),
+        "<configDataFile><configData><Device><Services><FAPService index=\"1\"><CellConfig>\
+         <LTE><RAN><RF><EARFCNDL>1400</EARFCNDL></RF></RAN></LTE></CellConfig></FAPService>\
+         </Services></Device></configData></configDataFile>",
+    )
+    .unwrap();
+    // SIM1 gets the right file server password, SIM2 a wrong one; both a second after they
+    // register, so the HeMS has to send a Connection Request
+    let download = |device: &str, password: &str| {
+        format!(
+            r#"{{"device": "{device}", "delay_ms": 800, "procedure": {{"ConfigureByFileDownload": {{
+                "url": "/files/cfg.xml", "username": "fap", "password": "{password}",
+                "file_size": 0, "target_file_name": "", "delay_seconds": 0, "timeout_ms": 10000}}}}}}"#
+        )
+    };
+    let script = dir.join("script.json");
+    std::fs::write(
+        &script,
+        format!(
+            "[{}, {}]",
+            download("00A0C6-FAP-LTE-SIM1", "right"),
+            download("00A0C6-FAP-LTE-SIM2", "wrong")
+        ),
+    )
+    .unwrap();
+    let events = dir.join("events.jsonl");
+    let (mut hems, url) = start_hems(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--duration",
+        "5",
+        "--quiet",
+        "--script",
+        script.to_str().unwrap(),
+        "--events",
+        events.to_str().unwrap(),
+        "--files",
+        files.to_str().unwrap(),
+        "--file-username",
+        "fap",
+        "--file-password",
+        "right",
+    ]);
+    let henb = Command::new(env!("CARGO_BIN_EXE_femtocwmp"))
+        .args(["henb", "--hems", &url, "--count", "2", "--duration", "3"])
+        .output()
+        .unwrap();
+    assert!(henb.status.success());
+    assert!(hems.wait().unwrap().success());
+    let log = std::fs::read_to_string(&events).unwrap();
+    let finished = |serial: &str| {
+        log.lines()
+            .find(|l| l.contains("\"ProcedureFinished\"") && l.contains(serial))
+            .unwrap_or_else(|| panic!("no outcome for {serial}: {log}"))
+            .to_owned()
+    };
+    assert!(finished("SIM1").contains("\"Success\""), "{log}");
+    let sim2 = finished("SIM2");
+    assert!(
+        sim2.contains("\"TransferFailed\"") && sim2.contains("9012"),
+        "wrong credentials are 9012: {log}"
+    );
+    assert!(
+        log.lines()
+            .any(|l| l.contains("6 CONNECTION REQUEST") && l.contains("SIM1")),
+        "a delayed procedure reaches the device by a Connection Request: {log}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn hems_refuses_a_missing_files_directory_and_half_file_credentials() {
+    let bin = env!("CARGO_BIN_EXE_femtocwmp");
+    let out = Command::new(bin)
+        .args([
+            "hems",
+            "--listen",
+            "127.0.0.1:0",
+            "--files",
+            "/nonexistent/dir",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read /nonexistent/dir"));
+    let out = Command::new(bin)
+        .args([
+            "hems",
+            "--listen",
+            "127.0.0.1:0",
+            "--files",
+            ".",
+            "--file-username",
+            "u",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--file-password"));
+}
