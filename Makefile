@@ -19,13 +19,13 @@ PY_PINS := maturin==1.16.0 pytest==9.2.0 lxml==6.1.3 ruff==0.17.5
 PREFIX ?= /usr/local
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 
-.PHONY: demo test bench fuzz header c-lib python-ext install \
+.PHONY: demo test bench fuzz header c-lib python-ext install curl-dev test-example-c \
 	test-install test-rust test-python test-c test-header test-schema test-readme lint-python tools venv
 
 demo:
 	$(CARGO) run -q --release -p femtocwmp-cli -- demo
 
-test: test-rust test-header test-schema test-python test-c test-install test-readme
+test: test-rust test-header test-schema test-python test-c test-example-c test-install test-readme
 	@echo "make test: all suites passed"
 
 # ---------------------------------------------------------------- set-up (idempotent)
@@ -97,6 +97,29 @@ test-c: c-lib
 		else echo "valgrind not installed: skipped the valgrind run of $$t"; fi; \
 	done
 
+# libcurl for the C HeNB example: Debian's libcurl4-openssl-dev headers, linked against the
+# machine's libcurl.so.4. When the -dev package is not installed (on Debian it can lag the
+# installed library's version and refuse to install), its .deb is fetched with apt-get
+# download and unpacked into $(OUT): no root, nothing installed system-wide.
+MULTIARCH := $(shell gcc -print-multiarch)
+CURL_DEV := $(OUT)/curl-dev
+CURL_CFLAGS := -I$(CURL_DEV)/usr/include/$(MULTIARCH)
+CURL_LIBS := -l:libcurl.so.4
+curl-dev:
+	@if [ -f /usr/include/$(MULTIARCH)/curl/curl.h ] || [ -f /usr/include/curl/curl.h ] \
+		|| [ -f $(CURL_DEV)/usr/include/$(MULTIARCH)/curl/curl.h ]; then :; else \
+		rm -rf $(CURL_DEV) && mkdir -p $(CURL_DEV) && cd $(CURL_DEV) && \
+		{ apt-get download -qq libcurl4-openssl-dev 2>/dev/null || \
+		  { apt-get update -qq && apt-get download -qq libcurl4-openssl-dev 2>/dev/null; }; } && \
+		dpkg-deb -x libcurl4-openssl-dev_*.deb . ; fi
+
+# examples/c/henb_agent.c (libcurl) against `femtocwmp hems` on loopback: the three flows.
+test-example-c: c-lib curl-dev
+	$(CARGO) build -q --release -p femtocwmp-cli
+	gcc $(CFLAGS_TEST) $(CURL_CFLAGS) examples/c/henb_agent.c target/release/libfemtocwmp.a \
+		$(CURL_LIBS) $(CLIBS) -o $(OUT)/henb_agent
+	tests/c/henb_agent_e2e.sh target/release/femtocwmp $(CURDIR)/$(OUT)/henb_agent $(OUT)/henb-e2e
+
 # The C library as a system package: static and shared library, header, pkg-config file.
 install: c-lib
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
@@ -133,9 +156,13 @@ test-install: venv
 test-readme: venv python-ext c-lib
 	$(PY) tools/readme_examples.py --python | $(PY) -
 	mkdir -p $(OUT)
-	$(PY) tools/readme_examples.py --c > $(OUT)/readme_example.c
-	gcc $(CFLAGS_TEST) $(OUT)/readme_example.c target/release/libfemtocwmp.a $(CLIBS) -o $(OUT)/readme_example
-	$(OUT)/readme_example
+	n=$$($(PY) tools/readme_examples.py --count c); test "$$n" -ge 2; \
+	for i in $$(seq 0 $$((n - 1))); do \
+		$(PY) tools/readme_examples.py --c $$i > $(OUT)/readme_example_$$i.c; \
+		gcc $(CFLAGS_TEST) $(OUT)/readme_example_$$i.c target/release/libfemtocwmp.a $(CLIBS) \
+			-o $(OUT)/readme_example_$$i; \
+		$(OUT)/readme_example_$$i; \
+	done
 
 # ---------------------------------------------------------------- speed and fuzzing
 # The C row: the session bench through the C ABI, against the Rust rate of this same run.
