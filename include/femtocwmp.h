@@ -117,9 +117,10 @@ enum femtocwmp_event_kind
   FEMTOCWMP_EVENT_KIND_DEVICE_SESSION_ENDED = 23,
   // HeMS: send a Connection Request (HTTP GET with Digest) to `url` with `credentials`.
   FEMTOCWMP_EVENT_KIND_CONNECTION_REQUEST = 24,
-  // HeMS with an external store: load the device's record (JSON form says which conn).
+  // HeMS with an external store: load the device's record from your store and hand it to
+  // `femtocwmp_hems_provide_device` for the connection `femtocwmp_event_conn` gives.
   FEMTOCWMP_EVENT_KIND_LOAD_DEVICE = 25,
-  // HeMS with an external store: store the device's record (its JSON form).
+  // HeMS with an external store: keep the device's record (`femtocwmp_event_record`).
   FEMTOCWMP_EVENT_KIND_STORE_DEVICE = 26,
   // An event this header does not know; its JSON form says what it is.
   FEMTOCWMP_EVENT_KIND_OTHER = 99,
@@ -420,6 +421,21 @@ enum femtocwmp_result femtocwmp_event_changed_name(const struct femtocwmp_event 
                                                    size_t i,
                                                    struct femtocwmp_str *out);
 
+// `STORE_DEVICE`: the device's record as a blob to keep in your store (the format
+// `femtocwmp_hems_provide_device` and `femtocwmp_hems_import_device` read back), into `buf`
+// (size query as for `femtocwmp_decode_json`).
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_event_record(const struct femtocwmp_event *ev,
+                                             uint8_t *buf,
+                                             size_t buf_len,
+                                             size_t *out_len);
+
+// `LOAD_DEVICE`: the connection whose Inform waits for the record
+// (`femtocwmp_hems_provide_device`).
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_event_conn(const struct femtocwmp_event *ev,
+                                           uint64_t *conn_out);
+
 // A new message of `method` (e.g. `"SetParameterValues"`, `"Inform"`, `"Reboot"`) with every
 // argument at its default; fill it with the `femtocwmp_message_add_*`/`_set_*` functions.
 // An unknown method (or `"Fault"`: use `femtocwmp_message_new_fault`) gives
@@ -702,6 +718,53 @@ enum femtocwmp_result femtocwmp_hems_new(const uint8_t *config_json,
 
 // Frees a HeMS. NULL is a no-op.
 void femtocwmp_hems_free(struct femtocwmp_hems *hems);
+
+// Everything the HeMS must not lose across a restart — every device record: identity,
+// Connection Request details, queued procedures, downloads awaiting their TransferComplete —
+// as an opaque blob (JSON today) into `buf` (size query as for `femtocwmp_decode_json`).
+// Sessions in progress are not in it: their connections do not survive a restart either.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_hems_snapshot(const struct femtocwmp_hems *hems,
+                                              uint8_t *buf,
+                                              size_t buf_len,
+                                              size_t *out_len);
+
+// A HeMS with `config_json` (as for `femtocwmp_hems_new`) that takes over the records of a
+// `femtocwmp_hems_snapshot` blob: a download whose TransferComplete arrives after the
+// restart still completes its procedure.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_hems_restore(const uint8_t *snapshot,
+                                             size_t snapshot_len,
+                                             const uint8_t *config_json,
+                                             size_t config_len,
+                                             struct femtocwmp_hems **out);
+
+// One device's record as a blob (the format of `femtocwmp_hems_import_device` and of the
+// `STORE_DEVICE` event's `femtocwmp_event_record`), into `buf`;
+// `FEMTOCWMP_RESULT_INVALID_PARAMETER` for a device the HeMS has no record of.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_hems_export_device(const struct femtocwmp_hems *hems,
+                                                   const uint8_t *device,
+                                                   size_t device_len,
+                                                   uint8_t *buf,
+                                                   size_t buf_len,
+                                                   size_t *out_len);
+
+// Loads one device's record blob (from your store) into the HeMS.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_hems_import_device(struct femtocwmp_hems *hems,
+                                                   const uint8_t *record,
+                                                   size_t record_len);
+
+// With `"external_store": true`: the answer to a `LOAD_DEVICE` event for connection `conn` —
+// the record blob from your store, or NULL/0 for a device the store does not know yet. The
+// parked Inform is answered and the session goes on.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_hems_provide_device(struct femtocwmp_hems *hems,
+                                                    uint64_t conn,
+                                                    const uint8_t *record,
+                                                    size_t record_len,
+                                                    uint64_t now_ms);
 
 // Submits a procedure in JSON form for a device (`OUI-ProductClass-Serial`), e.g.
 // `{"ConfigureBySetParameterValues":{"params":[...],"parameter_key":"k"}}`; `*id_out`

@@ -65,9 +65,10 @@ pub enum femtocwmp_event_kind {
     DeviceSessionEnded = 23,
     /// HeMS: send a Connection Request (HTTP GET with Digest) to `url` with `credentials`.
     ConnectionRequest = 24,
-    /// HeMS with an external store: load the device's record (JSON form says which conn).
+    /// HeMS with an external store: load the device's record from your store and hand it to
+    /// `femtocwmp_hems_provide_device` for the connection `femtocwmp_event_conn` gives.
     LoadDevice = 25,
-    /// HeMS with an external store: store the device's record (its JSON form).
+    /// HeMS with an external store: keep the device's record (`femtocwmp_event_record`).
     StoreDevice = 26,
     /// An event this header does not know; its JSON form says what it is.
     Other = 99,
@@ -585,5 +586,44 @@ pub extern "C" fn femtocwmp_event_changed_name(
                 format!("index {i} is out of range (there are {})", names.len()),
             ),
         }
+    })
+}
+
+/// `STORE_DEVICE`: the device's record as a blob to keep in your store (the format
+/// `femtocwmp_hems_provide_device` and `femtocwmp_hems_import_device` read back), into `buf`
+/// (size query as for `femtocwmp_decode_json`).
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_event_record(
+    ev: *const femtocwmp_event,
+    buf: *mut u8,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> femtocwmp_result {
+    boundary(|| {
+        let e = try_ffi!(event(ev));
+        let Ev::StoreDevice { record, .. } = &e.ev else {
+            return not_here(e, "record");
+        };
+        let bytes = serde_json::to_vec(record).expect("records serialize");
+        write_out(&bytes, buf, buf_len, out_len)
+    })
+}
+
+/// `LOAD_DEVICE`: the connection whose Inform waits for the record
+/// (`femtocwmp_hems_provide_device`).
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_event_conn(
+    ev: *const femtocwmp_event,
+    conn_out: *mut u64,
+) -> femtocwmp_result {
+    boundary(|| {
+        let e = try_ffi!(event(ev));
+        let Ev::LoadDevice { conn, .. } = &e.ev else {
+            return not_here(e, "connection");
+        };
+        out_ptr!(conn_out, *conn);
+        femtocwmp_result::Ok
     })
 }

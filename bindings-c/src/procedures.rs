@@ -399,6 +399,151 @@ pub extern "C" fn femtocwmp_hems_free(hems: *mut femtocwmp_hems) {
     });
 }
 
+/// A device record blob, which must at least say whose record it is.
+fn read_record(ptr: *const u8, len: usize) -> Result<h::DeviceRecord, femtocwmp_result> {
+    let r: h::DeviceRecord = json(ptr, len, "device record")?;
+    check_record(&r)?;
+    Ok(r)
+}
+
+fn check_record(r: &h::DeviceRecord) -> Result<(), femtocwmp_result> {
+    if r.device_id.oui.is_empty() || r.device_id.serial_number.is_empty() {
+        return Err(fail(
+            femtocwmp_result::InvalidJson,
+            "a device record needs its device_id (OUI and serial number)",
+        ));
+    }
+    Ok(())
+}
+
+/// Everything the HeMS must not lose across a restart — every device record: identity,
+/// Connection Request details, queued procedures, downloads awaiting their TransferComplete —
+/// as an opaque blob (JSON today) into `buf` (size query as for `femtocwmp_decode_json`).
+/// Sessions in progress are not in it: their connections do not survive a restart either.
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_hems_snapshot(
+    hems: *const femtocwmp_hems,
+    buf: *mut u8,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> femtocwmp_result {
+    boundary(|| {
+        let hm = try_ffi!(view(hems, "hems"));
+        let mut keys: Vec<&str> = hm.inner.device_keys().collect();
+        keys.sort_unstable();
+        let records: Vec<h::DeviceRecord> = keys
+            .into_iter()
+            .filter_map(|k| hm.inner.export_device(k))
+            .collect();
+        let bytes = serde_json::to_vec(&records).expect("records serialize");
+        write_out(&bytes, buf, buf_len, out_len)
+    })
+}
+
+/// A HeMS with `config_json` (as for `femtocwmp_hems_new`) that takes over the records of a
+/// `femtocwmp_hems_snapshot` blob: a download whose TransferComplete arrives after the
+/// restart still completes its procedure.
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_hems_restore(
+    snapshot: *const u8,
+    snapshot_len: usize,
+    config_json: *const u8,
+    config_len: usize,
+    out: *mut *mut femtocwmp_hems,
+) -> femtocwmp_result {
+    boundary(|| {
+        let records: Vec<h::DeviceRecord> = try_ffi!(json(snapshot, snapshot_len, "HeMS snapshot"));
+        let config: h::HemsConfig = try_ffi!(json(config_json, config_len, "HemsConfig"));
+        for r in &records {
+            try_ffi!(check_record(r));
+        }
+        let mut inner = h::Hems::new(config);
+        for r in records {
+            inner.import_device(r);
+        }
+        out_ptr!(
+            out,
+            Box::into_raw(Box::new(femtocwmp_hems {
+                inner,
+                held: Held::default(),
+                conn: 0
+            }))
+        );
+        femtocwmp_result::Ok
+    })
+}
+
+/// One device's record as a blob (the format of `femtocwmp_hems_import_device` and of the
+/// `STORE_DEVICE` event's `femtocwmp_event_record`), into `buf`;
+/// `FEMTOCWMP_RESULT_INVALID_PARAMETER` for a device the HeMS has no record of.
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_hems_export_device(
+    hems: *const femtocwmp_hems,
+    device: *const u8,
+    device_len: usize,
+    buf: *mut u8,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> femtocwmp_result {
+    boundary(|| {
+        let hm = try_ffi!(view(hems, "hems"));
+        let d = try_ffi!(text(device, device_len, "device"));
+        match hm.inner.export_device(d) {
+            Some(r) => {
+                let bytes = serde_json::to_vec(&r).expect("records serialize");
+                write_out(&bytes, buf, buf_len, out_len)
+            }
+            None => fail(
+                femtocwmp_result::InvalidParameter,
+                format!("no record of device {d:?}"),
+            ),
+        }
+    })
+}
+
+/// Loads one device's record blob (from your store) into the HeMS.
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_hems_import_device(
+    hems: *mut femtocwmp_hems,
+    record: *const u8,
+    record_len: usize,
+) -> femtocwmp_result {
+    boundary(|| {
+        let hm = handle!(hems);
+        let r = try_ffi!(read_record(record, record_len));
+        hm.inner.import_device(r);
+        femtocwmp_result::Ok
+    })
+}
+
+/// With `"external_store": true`: the answer to a `LOAD_DEVICE` event for connection `conn` —
+/// the record blob from your store, or NULL/0 for a device the store does not know yet. The
+/// parked Inform is answered and the session goes on.
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_hems_provide_device(
+    hems: *mut femtocwmp_hems,
+    conn: u64,
+    record: *const u8,
+    record_len: usize,
+    now_ms: u64,
+) -> femtocwmp_result {
+    boundary(|| {
+        let hm = handle!(hems);
+        let r: Option<h::DeviceRecord> = if record.is_null() && record_len == 0 {
+            None
+        } else {
+            Some(try_ffi!(read_record(record, record_len)))
+        };
+        hm.inner.provide_device(conn, r, Timestamp(now_ms));
+        femtocwmp_result::Ok
+    })
+}
+
 /// Submits a procedure in JSON form for a device (`OUI-ProductClass-Serial`), e.g.
 /// `{"ConfigureBySetParameterValues":{"params":[...],"parameter_key":"k"}}`; `*id_out`
 /// receives its id.

@@ -27,6 +27,10 @@ static const char *CONFIG_FILE =
 
 static int finished_ok = 0, finished_bad = 0, ipsec_changes = 0, downloads = 0, changes = 0;
 static uint64_t last_procedure = 0;
+static int defer_download = 0, loads = 0, stores = 0;
+static char deferred_key[64], last_ipsec_json[1024];
+static uint8_t store[16384]; /* the C side's device store: one record */
+static size_t store_len = 0;
 static int reboot_flags = 0; /* 1: a change without reboot seen, 2: one needing a reboot */
 
 /* Whether a borrowed string equals a C string. */
@@ -71,6 +75,25 @@ static void run(femtocwmp_agent *agent, femtocwmp_hems *hems, uint64_t now) {
                 CHECK(femtocwmp_event_get_kind(o.event) == o.event_kind);
                 CHECK(femtocwmp_event_device(o.event, &device) == FEMTOCWMP_RESULT_OK);
                 CHECK(same(device, KEY));
+                if (o.event_kind == FEMTOCWMP_EVENT_KIND_LOAD_DEVICE) {
+                    uint64_t c = 0;
+                    CHECK(femtocwmp_event_conn(o.event, &c) == FEMTOCWMP_RESULT_OK);
+                    loads++;
+                    CHECK(femtocwmp_hems_provide_device(hems, c, store_len ? store : NULL, store_len, now) == FEMTOCWMP_RESULT_OK);
+                }
+                if (o.event_kind == FEMTOCWMP_EVENT_KIND_STORE_DEVICE) {
+                    size_t need = 0;
+                    CHECK(femtocwmp_event_record(o.event, NULL, 0, &need) == FEMTOCWMP_RESULT_INSUFFICIENT_SIZE);
+                    CHECK(need <= sizeof store);
+                    CHECK(femtocwmp_event_record(o.event, store, sizeof store, &store_len) == FEMTOCWMP_RESULT_OK);
+                    stores++;
+                }
+                if (o.event_kind == FEMTOCWMP_EVENT_KIND_IPSEC_ADDRESS_CHANGED) {
+                    char json[1024];
+                    size_t jl = 0;
+                    CHECK(femtocwmp_event_json(o.event, (uint8_t *)json, sizeof json, &jl) == FEMTOCWMP_RESULT_OK);
+                    snprintf(last_ipsec_json, sizeof last_ipsec_json, "%s", json);
+                }
                 if (o.event_kind == FEMTOCWMP_EVENT_KIND_CONNECTION_REQUEST) {
                     femtocwmp_str url, user, pass;
                     CHECK(femtocwmp_event_url(o.event, &url) == FEMTOCWMP_RESULT_OK);
@@ -114,7 +137,10 @@ static void run(femtocwmp_agent *agent, femtocwmp_hems *hems, uint64_t now) {
                     CHECK(same(d.url, "http://files/cfg.xml") && same(d.file_type, "3 Vendor Configuration File"));
                     char key[64] = {0};
                     memcpy(key, d.command_key.data, d.command_key.len < 63 ? d.command_key.len : 63);
-                    CHECK(femtocwmp_agent_download_finished(agent, S(key), S(CONFIG_FILE), 0, now) == FEMTOCWMP_RESULT_OK);
+                    if (defer_download)
+                        snprintf(deferred_key, sizeof deferred_key, "%s", key);
+                    else
+                        CHECK(femtocwmp_agent_download_finished(agent, S(key), S(CONFIG_FILE), 0, now) == FEMTOCWMP_RESULT_OK);
                     downloads++;
                 }
                 if (o.event_kind == FEMTOCWMP_EVENT_KIND_PARAMETERS_CHANGED) {
@@ -141,6 +167,97 @@ static void run(femtocwmp_agent *agent, femtocwmp_hems *hems, uint64_t now) {
         if (!moved) return;
     }
     CHECK(!"the flows did not settle");
+}
+
+/* The HeMS restarts between the Download and its TransferComplete: its snapshot blob
+ * carries the procedure over, and the late TransferComplete completes it. */
+static void hems_restart_mid_download(void) {
+    femtocwmp_femtocell cell = {
+        .device_id = {STR("Acme"), STR("00A0C6"), STR("FAP"), STR("C1")},
+        .acs_url = STR("http://hems/cwmp"),
+        .connection_request_url = STR("http://10.0.0.9:7547/cr"),
+        .software_version = STR("1.0"),
+        .ipsec_address = STR("172.16.0.10"),
+    };
+    femtocwmp_agent *agent = NULL;
+    femtocwmp_hems *hems = NULL;
+    uint64_t id = 0;
+    CHECK(femtocwmp_agent_new_femtocell(&cell, 0, &agent) == FEMTOCWMP_RESULT_OK);
+    CHECK(femtocwmp_hems_new(S("{}"), &hems) == FEMTOCWMP_RESULT_OK);
+    run(agent, hems, 1);
+    const char *dl = "{\"ConfigureByFileDownload\":{\"url\":\"http://files/cfg.xml\",\"username\":\"\",\"password\":\"\","
+                     "\"file_size\":0,\"target_file_name\":\"\",\"delay_seconds\":0,\"timeout_ms\":600000}}";
+    CHECK(femtocwmp_hems_submit_json(hems, S(KEY), S(dl), 2, &id) == FEMTOCWMP_RESULT_OK);
+    last_procedure = id;
+    defer_download = 1;
+    finished_ok = finished_bad = 0;
+    run(agent, hems, 2);
+    defer_download = 0;
+    CHECK(deferred_key[0] != 0 && finished_ok == 0);
+
+    size_t need = 0, len = 0;
+    CHECK(femtocwmp_hems_snapshot(hems, NULL, 0, &need) == FEMTOCWMP_RESULT_INSUFFICIENT_SIZE);
+    uint8_t *blob = malloc(need);
+    CHECK(femtocwmp_hems_snapshot(hems, blob, need, &len) == FEMTOCWMP_RESULT_OK);
+    femtocwmp_hems_free(hems); /* the HeMS process ends */
+    femtocwmp_hems *again = NULL;
+    CHECK(femtocwmp_hems_restore(blob, len, S("{}"), &again) == FEMTOCWMP_RESULT_OK);
+    free(blob);
+    CHECK(femtocwmp_hems_restore(S("[{\"nope\":1}]"), S("{}"), &hems) == FEMTOCWMP_RESULT_INVALID_JSON);
+
+    CHECK(femtocwmp_agent_download_finished(agent, S(deferred_key), S(CONFIG_FILE), 0, 3) == FEMTOCWMP_RESULT_OK);
+    run(agent, again, 3);
+    CHECK(finished_ok == 1 && finished_bad == 0);
+    value_is(agent, "Device.Services.FAPService.1.CellConfig.LTE.RAN.RF.EARFCNDL", "1350");
+
+    /* one record out and into another HeMS */
+    CHECK(femtocwmp_hems_export_device(again, S(KEY), NULL, 0, &need) == FEMTOCWMP_RESULT_INSUFFICIENT_SIZE);
+    blob = malloc(need);
+    CHECK(femtocwmp_hems_export_device(again, S(KEY), blob, need, &len) == FEMTOCWMP_RESULT_OK);
+    CHECK(femtocwmp_hems_export_device(again, S("00A0C6-FAP-NOPE"), blob, need, &len) == FEMTOCWMP_RESULT_INVALID_PARAMETER);
+    femtocwmp_hems *other = NULL;
+    CHECK(femtocwmp_hems_new(S("{}"), &other) == FEMTOCWMP_RESULT_OK);
+    CHECK(femtocwmp_hems_import_device(other, blob, len) == FEMTOCWMP_RESULT_OK);
+    CHECK(femtocwmp_hems_import_device(other, S("{}")) == FEMTOCWMP_RESULT_INVALID_JSON);
+    size_t other_len = 0;
+    CHECK(femtocwmp_hems_export_device(other, S(KEY), NULL, 0, &other_len) == FEMTOCWMP_RESULT_INSUFFICIENT_SIZE);
+    CHECK(other_len == need);
+    free(blob);
+    femtocwmp_hems_free(other);
+    femtocwmp_hems_free(again);
+    femtocwmp_agent_free(agent);
+}
+
+/* A HeMS that keeps no device in memory: LOAD_DEVICE / STORE_DEVICE with the C side's store. */
+static void external_store(void) {
+    femtocwmp_femtocell cell = {
+        .device_id = {STR("Acme"), STR("00A0C6"), STR("FAP"), STR("C1")},
+        .acs_url = STR("http://hems/cwmp"),
+        .connection_request_url = STR("http://10.0.0.9:7547/cr"),
+        .software_version = STR("1.0"),
+        .ipsec_address = STR("172.16.0.10"),
+    };
+    femtocwmp_agent *agent = NULL;
+    femtocwmp_hems *hems = NULL;
+    CHECK(femtocwmp_agent_new_femtocell(&cell, 0, &agent) == FEMTOCWMP_RESULT_OK);
+    CHECK(femtocwmp_hems_new(S("{\"external_store\":true}"), &hems) == FEMTOCWMP_RESULT_OK);
+    store_len = 0;
+    loads = stores = 0;
+    run(agent, hems, 1);
+    CHECK(loads == 1 && stores == 1 && store_len > 0);
+    size_t len = 0;
+    CHECK(femtocwmp_hems_export_device(hems, S(KEY), NULL, 0, &len) == FEMTOCWMP_RESULT_INVALID_PARAMETER);
+    last_ipsec_json[0] = 0;
+    CHECK(femtocwmp_agent_set_ipsec_address(agent, S("172.16.7.7"), 2) == FEMTOCWMP_RESULT_OK);
+    run(agent, hems, 2);
+    CHECK(loads == 2 && stores == 2);
+    CHECK(femtocwmp_agent_set_ipsec_address(agent, S("172.16.8.8"), 3) == FEMTOCWMP_RESULT_OK);
+    run(agent, hems, 3);
+    CHECK(loads == 3 && stores == 3);
+    /* the HeMS keeps nothing in memory: the old address came from the C side's store */
+    CHECK(strstr(last_ipsec_json, "\"old\":\"172.16.7.7\"") && strstr(last_ipsec_json, "\"new\":\"172.16.8.8\""));
+    femtocwmp_hems_free(hems);
+    femtocwmp_agent_free(agent);
 }
 
 int main(void) {
@@ -264,6 +381,8 @@ int main(void) {
     femtocwmp_agent_free(NULL);
     femtocwmp_hems_free(hems);
     femtocwmp_hems_free(NULL);
+    hems_restart_mid_download();
+    external_store();
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures ? 1 : 0;
 }

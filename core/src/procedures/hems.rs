@@ -344,6 +344,11 @@ impl Hems {
         self.devices.get(key)
     }
 
+    /// The keys of every device the HeMS holds a record of, in no particular order.
+    pub fn device_keys(&self) -> impl Iterator<Item = &str> {
+        self.devices.keys().map(String::as_str)
+    }
+
     /// The record to store (and forget here, with `forget`), e.g. when its session ends.
     pub fn export_device(&self, key: &str) -> Option<DeviceRecord> {
         self.devices.get(key).cloned()
