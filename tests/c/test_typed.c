@@ -329,7 +329,82 @@ static void typed_session(void) {
     femtocwmp_acs_session_free(acs);
 }
 
+/* Every typed function refuses NULL handles and NULL out-pointers with NULL_PARAMETER. */
+static void null_everywhere(void) {
+    const femtocwmp_result N = FEMTOCWMP_RESULT_NULL_PARAMETER;
+    femtocwmp_message *m = NULL;
+    femtocwmp_str s;
+    femtocwmp_param p;
+    femtocwmp_download d;
+    femtocwmp_device_id id;
+    size_t n = 0;
+    uint32_t code = 0;
+    int32_t status = 0;
+    uint64_t u = 0;
+    bool b = false;
+    const uint8_t *data = NULL;
+    const femtocwmp_message *cm = NULL;
+    CHECK(femtocwmp_message_new(NULL, 5, &m) == N);
+    CHECK(femtocwmp_message_new_fault(9000, S("x"), NULL) == N);
+    CHECK(femtocwmp_message_from_json(NULL, 3, &m) == N);
+    CHECK(femtocwmp_message_json(NULL, NULL, 0, &n) == N);
+    CHECK(femtocwmp_message_method(NULL, &s) == N);
+    CHECK(femtocwmp_message_add_name(NULL, S("x")) == N);
+    CHECK(femtocwmp_message_add_event(NULL, S("1 BOOT"), S("")) == N);
+    CHECK(femtocwmp_message_set_device_id(NULL, &id) == N);
+    CHECK(femtocwmp_message_set_current_time(NULL, S("2026-12-01T10:00:00Z")) == N);
+    CHECK(femtocwmp_message_set_command_key(NULL, S("k")) == N);
+    CHECK(femtocwmp_message_set_parameter_key(NULL, S("k")) == N);
+    CHECK(femtocwmp_message_set_status(NULL, 0) == N);
+    CHECK(femtocwmp_message_set_download(NULL, &d) == N);
+    CHECK(femtocwmp_message_set_transfer_fault(NULL, 0, S("")) == N);
+    CHECK(femtocwmp_message_param_count(NULL, &n) == N);
+    CHECK(femtocwmp_message_param(NULL, 0, &p) == N);
+    CHECK(femtocwmp_message_name_count(NULL, &n) == N);
+    CHECK(femtocwmp_message_name(NULL, 0, &s) == N);
+    CHECK(femtocwmp_message_event_count(NULL, &n) == N);
+    CHECK(femtocwmp_message_event(NULL, 0, &s, &s) == N);
+    CHECK(femtocwmp_message_device_id(NULL, &id) == N);
+    CHECK(femtocwmp_message_fault(NULL, &code, &s) == N);
+    CHECK(femtocwmp_message_download(NULL, &d) == N);
+    CHECK(femtocwmp_message_status(NULL, &status) == N);
+    CHECK(femtocwmp_message_new(S("SetParameterValues"), &m) == FEMTOCWMP_RESULT_OK);
+    CHECK(femtocwmp_message_param_count(m, NULL) == N);
+    CHECK(femtocwmp_message_method(m, NULL) == N);
+    CHECK(femtocwmp_message_set_download(m, NULL) == N);
+    CHECK(femtocwmp_message_set_device_id(m, NULL) == N);
+    femtocwmp_message_free(m);
+    CHECK(femtocwmp_event_json(NULL, NULL, 0, &n) == N);
+    CHECK(femtocwmp_event_message(NULL, &cm) == N);
+    CHECK(femtocwmp_event_id(NULL, &u) == N);
+    CHECK(femtocwmp_event_succeeded(NULL, &b) == N);
+    CHECK(femtocwmp_event_device(NULL, &s) == N);
+    CHECK(femtocwmp_event_url(NULL, &s) == N);
+    CHECK(femtocwmp_event_address(NULL, &s) == N);
+    CHECK(femtocwmp_event_command_key(NULL, &s) == N);
+    CHECK(femtocwmp_event_credentials(NULL, &s, &s) == N);
+    CHECK(femtocwmp_event_data(NULL, &data, &n) == N);
+    CHECK(femtocwmp_event_changed_count(NULL, &n, &b) == N);
+    CHECK(femtocwmp_event_changed_name(NULL, 0, &s) == N);
+    CHECK(femtocwmp_event_record(NULL, NULL, 0, &n) == N);
+    CHECK(femtocwmp_event_conn(NULL, &u) == N);
+    femtocwmp_cpe_config *cc = NULL;
+    femtocwmp_acs_config *ac = NULL;
+    CHECK(femtocwmp_cpe_config_new(NULL, 4, &cc) == N);
+    CHECK(femtocwmp_cpe_config_new(S("http://h/"), NULL) == N);
+    CHECK(femtocwmp_acs_config_new(NULL) == N);
+    CHECK(femtocwmp_cpe_session_start(NULL, NULL, 0, NULL) == N);
+    CHECK(femtocwmp_agent_new_femtocell(NULL, 0, NULL) == N);
+    CHECK(femtocwmp_hems_snapshot(NULL, NULL, 0, &n) == N);
+    CHECK(femtocwmp_hems_restore(NULL, 2, S("{}"), NULL) == N);
+    CHECK(femtocwmp_hems_export_device(NULL, S("k"), NULL, 0, &n) == N);
+    CHECK(femtocwmp_hems_import_device(NULL, S("{}")) == N);
+    CHECK(femtocwmp_hems_provide_device(NULL, 1, NULL, 0, 0) == N);
+    (void)ac;
+}
+
 int main(void) {
+    null_everywhere();
     builders_and_readers();
     typed_session();
     printf("%d passed, %d failed\n", checks - failures, failures);
