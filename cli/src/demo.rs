@@ -25,6 +25,9 @@ use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::TlsAcceptor;
+
+use crate::tls::{Dialer, Stream};
 use tokio::sync::{mpsc, oneshot};
 
 const RF: &str = "Device.Services.FAPService.1.CellConfig.LTE.RAN.RF.";
@@ -233,16 +236,28 @@ pub(crate) fn spawn_hems_timers(state: Arc<Mutex<HemsState>>) {
 pub(crate) async fn serve_hems(
     state: Shared<HemsState>,
     listen: &str,
+    tls: Option<TlsAcceptor>,
 ) -> std::io::Result<SocketAddr> {
     let listener = TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {
         let mut next = 1u64;
-        while let Ok((stream, _)) = listener.accept().await {
+        while let Ok((tcp, peer)) = listener.accept().await {
             let conn = next;
             next += 1;
             let st = state.clone();
+            let tls = tls.clone();
             tokio::spawn(async move {
+                let stream: Box<dyn Stream> = match tls {
+                    None => Box::new(tcp),
+                    Some(acceptor) => match acceptor.accept(tcp).await {
+                        Ok(s) => Box::new(s),
+                        Err(e) => {
+                            eprintln!("TLS handshake with {peer} failed: {e}");
+                            return;
+                        }
+                    },
+                };
                 let svc = service_fn(|req| hems_request(st.clone(), conn, req));
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), svc)
@@ -370,15 +385,25 @@ struct Link {
     sender: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
 }
 
-async fn connect(addr: SocketAddr) -> Result<Link, String> {
-    let stream = TcpStream::connect(addr)
-        .await
-        .map_err(|e| format!("cannot reach the HeMS at {addr}: {e}"))?;
+async fn connect(dialer: &Dialer) -> Result<Link, String> {
+    let stream = dialer.dial().await?;
     let (sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|e| e.to_string())?;
     tokio::spawn(conn);
     Ok(Link { sender })
+}
+
+/// An error and its causes, e.g. "connection error: received fatal alert: CertificateRequired".
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
 }
 
 async fn post(
@@ -396,7 +421,7 @@ async fn post(
         .sender
         .send_request(req)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| error_chain(&e))?;
     let status = resp.status().as_u16();
     let headers = resp
         .headers()
@@ -414,7 +439,7 @@ async fn post(
 }
 
 async fn fetch(
-    addr: SocketAddr,
+    server: &Dialer,
     url: &str,
     username: &str,
     password: &str,
@@ -423,9 +448,10 @@ async fn fetch(
         .split_once("://")
         .and_then(|(_, r)| r.find('/').map(|i| r[i..].to_owned()))
         .unwrap_or_else(|| "/".into());
-    let stream = TcpStream::connect(addr)
+    let stream = server
+        .dial()
         .await
-        .map_err(|e| (FaultCode::FileServerUnreachable, e.to_string()))?;
+        .map_err(|e| (FaultCode::FileServerUnreachable, e))?;
     let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|e| (FaultCode::FileServerUnreachable, e.to_string()))?;
@@ -467,20 +493,27 @@ async fn fetch(
 /// A simulated HeNB: its agent and the I/O around it.
 pub(crate) async fn run_henb(
     mut agent: Agent,
-    hems: SocketAddr,
+    hems: Dialer,
     mut commands: mpsc::UnboundedReceiver<HenbCommand>,
     start: Instant,
 ) {
     let mut link: Option<Link> = None;
+    let mut reported = false; // the first failure to connect is worth a line, not every retry
     loop {
         let mut wait = None;
         loop {
             match agent.poll_output() {
                 Output::Transmit(p) => {
                     if link.is_none() {
-                        match connect(hems).await {
+                        match connect(&hems).await {
                             Ok(l) => link = Some(l),
                             Err(e) => {
+                                if !reported {
+                                    let serial =
+                                        agent.model().value("Device.DeviceInfo.SerialNumber");
+                                    eprintln!("HeNB {}: {e}", serial.unwrap_or("?"));
+                                    reported = true;
+                                }
                                 agent.handle_transport_failed(&e, now(start));
                                 continue;
                             }
@@ -496,6 +529,14 @@ pub(crate) async fn run_henb(
                         }
                         Err(e) => {
                             link = None;
+                            if !reported {
+                                let serial = agent.model().value("Device.DeviceInfo.SerialNumber");
+                                eprintln!(
+                                    "HeNB {}: the HeMS did not answer: {e}",
+                                    serial.unwrap_or("?")
+                                );
+                                reported = true;
+                            }
                             agent.handle_transport_failed(&e, now(start));
                         }
                     }
@@ -510,7 +551,7 @@ pub(crate) async fn run_henb(
                     password,
                     ..
                 }) => {
-                    let result = fetch(hems, &url, &username, &password).await;
+                    let result = fetch(&hems, &url, &username, &password).await;
                     agent.download_finished(&command_key, result, now(start));
                 }
                 Output::Event(_) => {}
@@ -590,7 +631,7 @@ pub async fn run(henbs: usize, quiet: bool, html: Option<&str>) -> Result<bool, 
             Trace::default()
         },
     }));
-    let addr = serve_hems(state.clone(), "127.0.0.1:0")
+    let addr = serve_hems(state.clone(), "127.0.0.1:0", None)
         .await
         .map_err(|e| format!("cannot listen on loopback: {e}"))?;
     let hems_url = format!("http://{addr}/cwmp");
@@ -629,7 +670,7 @@ pub async fn run(henbs: usize, quiet: bool, html: Option<&str>) -> Result<bool, 
         };
         let agent = Agent::new(config, femtocell_model(&info), now(start));
         henb_tx.push(tx);
-        tokio::spawn(run_henb(agent, addr, rx, start));
+        tokio::spawn(run_henb(agent, Dialer::plain(addr), rx, start));
     }
 
     let begin = |title: &str, device: Option<&str>| {

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 mod demo;
 mod report;
 mod serve;
+mod tls;
 use femtocwmp::session::{AuthPolicy, DigestAlgorithm};
 use serde_json::Value as Json;
 
@@ -77,6 +78,15 @@ enum Command {
         /// The file server's password (with --file-username).
         #[arg(long, requires = "file_username")]
         file_password: Option<String>,
+        /// Serve HTTPS with this certificate chain (PEM file; with --tls-key).
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<String>,
+        /// The private key of --tls-cert (PEM file).
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<String>,
+        /// Require client certificates signed by this CA (PEM file; with --tls-cert).
+        #[arg(long, requires = "tls_cert")]
+        client_ca: Option<String>,
     },
     /// Simulated HeNBs (TR-196 LTE femtocell data model) against a HeMS.
     Henb {
@@ -98,6 +108,15 @@ enum Command {
         /// Password for the HeMS's HTTP authentication.
         #[arg(long)]
         password: Option<String>,
+        /// For an https:// HeMS: the CA certificate (PEM file) its certificate must chain to.
+        #[arg(long)]
+        ca: Option<String>,
+        /// For an https:// HeMS that wants client certificates: the HeNBs' certificate (PEM).
+        #[arg(long, requires = "tls_key")]
+        tls_cert: Option<String>,
+        /// The private key of --tls-cert (PEM file).
+        #[arg(long, requires = "tls_cert")]
+        tls_key: Option<String>,
     },
     /// A HeMS, its file server and N simulated HeNBs on loopback HTTP: registration and
     /// the three TS 32.593 configuration-management flows, each message as it crosses the
@@ -218,6 +237,9 @@ fn run(cli: Cli) -> Result<(), String> {
             files,
             file_username,
             file_password,
+            tls_cert,
+            tls_key,
+            client_ca,
         } => {
             let auth = match (username, password) {
                 (Some(username), Some(password)) => AuthPolicy::Digest {
@@ -240,6 +262,8 @@ fn run(cli: Cli) -> Result<(), String> {
                 auth,
                 files,
                 file_auth: file_username.zip(file_password),
+                tls: tls_cert.zip(tls_key),
+                client_ca,
             }))
         }
         Command::Henb {
@@ -249,18 +273,23 @@ fn run(cli: Cli) -> Result<(), String> {
             duration,
             username,
             password,
+            ca,
+            tls_cert,
+            tls_key,
         } => {
             if count == 0 {
                 return Err("--count must be at least 1".into());
             }
-            runtime()?.block_on(serve::henb(
-                &hems,
+            runtime()?.block_on(serve::henb(serve::HenbOptions {
+                hems_url: hems,
                 count,
-                &serial_prefix,
-                duration.map(std::time::Duration::from_secs),
-                username.as_deref(),
-                password.as_deref(),
-            ))
+                serial_prefix,
+                duration: duration.map(std::time::Duration::from_secs),
+                username,
+                password,
+                ca,
+                client_cert: tls_cert.zip(tls_key),
+            }))
         }
         Command::Demo { henbs, quiet, html } => {
             if henbs == 0 {

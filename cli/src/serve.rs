@@ -49,6 +49,10 @@ pub struct HemsOptions {
     pub files: Option<String>,
     /// The file server's Basic credentials.
     pub file_auth: Option<(String, String)>,
+    /// HTTPS: certificate chain and key (PEM files).
+    pub tls: Option<(String, String)>,
+    /// HTTPS: require client certificates signed by this CA (PEM).
+    pub client_ca: Option<String>,
 }
 
 /// Every regular file of `dir`, keyed by the path it is served under (`/files/NAME`).
@@ -91,8 +95,14 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
         auth,
         files,
         file_auth,
+        tls,
+        client_ca,
     } = options;
     let listen = listen.as_str();
+    let acceptor = match &tls {
+        Some((cert, key)) => Some(crate::tls::acceptor(cert, key, client_ca.as_deref())?),
+        None => None,
+    };
     let files = match &files {
         Some(dir) => load_files(dir)?,
         None => HashMap::new(),
@@ -137,11 +147,12 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
         quiet,
         trace: Trace::default(),
     }));
-    let addr = serve_hems(state.clone(), listen)
+    let scheme = if acceptor.is_some() { "https" } else { "http" };
+    let addr = serve_hems(state.clone(), listen, acceptor)
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-    eprintln!("HeMS listening on http://{addr}/cwmp");
-    let base = format!("http://{addr}");
+    eprintln!("HeMS listening on {scheme}://{addr}/cwmp");
+    let base = format!("{scheme}://{addr}");
     for procs in pending.values_mut() {
         for (p, _) in procs {
             resolve_urls(p, &base);
@@ -212,29 +223,81 @@ fn nonce_secret() -> String {
     format!("{:016x}", h.finish())
 }
 
-/// Runs `count` simulated HeNBs against the HeMS at `hems_url` until `duration`; they
-/// authenticate as `username` (default: their serial number) with `password`.
-pub async fn henb(
-    hems_url: &str,
-    count: usize,
-    serial_prefix: &str,
-    duration: Option<Duration>,
-    username: Option<&str>,
-    password: Option<&str>,
-) -> Result<(), String> {
+/// How `femtocwmp henb` runs.
+pub struct HenbOptions {
+    /// The HeMS URL (`http://` or `https://`).
+    pub hems_url: String,
+    /// How many HeNBs.
+    pub count: usize,
+    /// Serial numbers are this prefix and a number.
+    pub serial_prefix: String,
+    /// When to stop (never if None).
+    pub duration: Option<Duration>,
+    /// User name for the HeMS (default: each serial number).
+    pub username: Option<String>,
+    /// Password for the HeMS.
+    pub password: Option<String>,
+    /// HTTPS: the CA certificate (PEM) the HeMS's certificate must chain to.
+    pub ca: Option<String>,
+    /// HTTPS: the HeNBs' client certificate and key (PEM files).
+    pub client_cert: Option<(String, String)>,
+}
+
+/// Runs simulated HeNBs against the HeMS until `duration`.
+pub async fn henb(options: HenbOptions) -> Result<(), String> {
+    let HenbOptions {
+        hems_url,
+        count,
+        serial_prefix,
+        duration,
+        username,
+        password,
+        ca,
+        client_cert,
+    } = options;
+    let (hems_url, username, password) =
+        (hems_url.as_str(), username.as_deref(), password.as_deref());
     let start = Instant::now();
-    let authority = hems_url
-        .strip_prefix("http://")
-        .ok_or_else(|| format!("{hems_url}: only http:// HeMS URLs are supported for now"))?
-        .split('/')
-        .next()
-        .unwrap_or("")
-        .to_owned();
-    let addr: SocketAddr = tokio::net::lookup_host(authority.as_str())
+    let (https, rest) = match hems_url.split_once("://") {
+        Some(("http", rest)) => (false, rest),
+        Some(("https", rest)) => (true, rest),
+        _ => {
+            return Err(format!(
+                "{hems_url}: the HeMS URL must start with http:// or https://"
+            ))
+        }
+    };
+    let authority = rest.split('/').next().unwrap_or("").to_owned();
+    let host = match authority.rsplit_once(':') {
+        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h.to_owned(),
+        _ => authority.clone(),
+    };
+    let lookup = if authority.contains(':') {
+        authority.clone()
+    } else {
+        format!("{authority}:{}", if https { 443 } else { 80 })
+    };
+    let tls = match (https, &ca) {
+        (true, Some(ca)) => {
+            let client = client_cert.as_ref().map(|(c, k)| (c.as_str(), k.as_str()));
+            Some((crate::tls::connector(ca, client)?, crate::tls::server_name(&host)?))
+        }
+        (true, None) => {
+            return Err(format!(
+                "{hems_url}: https needs --ca FILE, the CA certificate the HeMS's certificate chains to"
+            ))
+        }
+        (false, _) if ca.is_some() || client_cert.is_some() => {
+            return Err("--ca and --tls-cert/--tls-key are for https:// HeMS URLs".into())
+        }
+        (false, _) => None,
+    };
+    let addr: SocketAddr = tokio::net::lookup_host(lookup.as_str())
         .await
         .map_err(|e| format!("cannot resolve {authority}: {e}"))?
         .next()
         .ok_or_else(|| format!("cannot resolve {authority}"))?;
+    let dialer = crate::tls::Dialer { addr, tls };
     let mut senders = Vec::new();
     for i in 1..=count {
         let id = DeviceIdStruct {
@@ -269,7 +332,7 @@ pub async fn henb(
         }
         let agent = Agent::new(config, model, now(start));
         senders.push(tx);
-        tokio::spawn(run_henb(agent, addr, rx, start));
+        tokio::spawn(run_henb(agent, dialer.clone(), rx, start));
     }
     eprintln!("{count} HeNBs talking to {hems_url}");
     match duration {

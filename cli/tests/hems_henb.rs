@@ -127,11 +127,23 @@ fn the_hems_requires_digest_when_given_credentials() {
 fn errors_a_person_understands() {
     let bin = env!("CARGO_BIN_EXE_femtocwmp");
     let out = Command::new(bin)
-        .args(["henb", "--hems", "https://x/cwmp", "--duration", "1"])
+        .args(["henb", "--hems", "ftp://x/cwmp", "--duration", "1"])
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("only http://"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("must start with http:// or https://"));
+    let out = Command::new(bin)
+        .args([
+            "henb",
+            "--hems",
+            "http://no-such-host.invalid/cwmp",
+            "--duration",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot resolve no-such-host.invalid"));
     let out = Command::new(bin)
         .args(["hems", "--listen", "not-an-address", "--duration", "1"])
         .output()

@@ -1,0 +1,130 @@
+//! HTTPS for the reference transport (TR-069 3.4.4: the CPE authenticates the ACS by its
+//! certificate; the ACS may require client certificates): rustls with the ring provider,
+//! configured from PEM files.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::server::WebPkiClientVerifier;
+use rustls::{ClientConfig, RootCertStore, ServerConfig};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
+use tokio_rustls::{TlsAcceptor, TlsConnector};
+
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+fn certs(path: &str) -> Result<Vec<CertificateDer<'static>>, String> {
+    let certs: Vec<_> = CertificateDer::pem_file_iter(path)
+        .map_err(|e| format!("cannot read certificates from {path}: {e}"))?
+        .collect::<Result<_, _>>()
+        .map_err(|e| format!("cannot read certificates from {path}: {e}"))?;
+    if certs.is_empty() {
+        return Err(format!("{path} holds no PEM certificate"));
+    }
+    Ok(certs)
+}
+
+fn key(path: &str) -> Result<PrivateKeyDer<'static>, String> {
+    PrivateKeyDer::from_pem_file(path)
+        .map_err(|e| format!("cannot read a private key from {path}: {e}"))
+}
+
+fn roots(path: &str) -> Result<RootCertStore, String> {
+    let mut store = RootCertStore::empty();
+    for c in certs(path)? {
+        store
+            .add(c)
+            .map_err(|e| format!("{path}: not a usable CA certificate: {e}"))?;
+    }
+    Ok(store)
+}
+
+/// The HeMS side: its certificate chain and key, and optionally the CA whose client
+/// certificates it requires.
+pub fn acceptor(
+    cert: &str,
+    key_path: &str,
+    client_ca: Option<&str>,
+) -> Result<TlsAcceptor, String> {
+    let builder = ServerConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS: {e}"))?;
+    let builder = match client_ca {
+        Some(ca) => {
+            let verifier =
+                WebPkiClientVerifier::builder_with_provider(Arc::new(roots(ca)?), provider())
+                    .build()
+                    .map_err(|e| format!("{ca}: {e}"))?;
+            builder.with_client_cert_verifier(verifier)
+        }
+        None => builder.with_no_client_auth(),
+    };
+    let config = builder
+        .with_single_cert(certs(cert)?, key(key_path)?)
+        .map_err(|e| format!("{cert} / {key_path}: {e}"))?;
+    Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
+/// The HeNB side: the CA that signed the HeMS's certificate, and optionally the HeNB's own
+/// certificate and key for client authentication.
+pub fn connector(ca: &str, client: Option<(&str, &str)>) -> Result<TlsConnector, String> {
+    let builder = ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS: {e}"))?
+        .with_root_certificates(roots(ca)?);
+    let config = match client {
+        Some((cert, key_path)) => builder
+            .with_client_auth_cert(certs(cert)?, key(key_path)?)
+            .map_err(|e| format!("{cert} / {key_path}: {e}"))?,
+        None => builder.with_no_client_auth(),
+    };
+    Ok(TlsConnector::from(Arc::new(config)))
+}
+
+/// A byte stream to a peer: plain TCP or TLS over it.
+pub trait Stream: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Stream for T {}
+
+/// How a HeNB reaches its HeMS (and the HeMS's file server): an address, and TLS with the
+/// name the certificate must carry when the URL is `https://`.
+#[derive(Clone)]
+pub struct Dialer {
+    /// Where to connect.
+    pub addr: SocketAddr,
+    /// TLS, for `https://` URLs.
+    pub tls: Option<(TlsConnector, ServerName<'static>)>,
+}
+
+impl Dialer {
+    /// Plain TCP to `addr`.
+    pub fn plain(addr: SocketAddr) -> Self {
+        Dialer { addr, tls: None }
+    }
+
+    /// Opens a connection (and does the TLS handshake); errors say what failed.
+    pub async fn dial(&self) -> Result<Box<dyn Stream>, String> {
+        let tcp = TcpStream::connect(self.addr)
+            .await
+            .map_err(|e| format!("cannot reach the HeMS at {}: {e}", self.addr))?;
+        match &self.tls {
+            None => Ok(Box::new(tcp)),
+            Some((connector, name)) => {
+                let tls = connector
+                    .connect(name.clone(), tcp)
+                    .await
+                    .map_err(|e| format!("TLS handshake with {} failed: {e}", self.addr))?;
+                Ok(Box::new(tls))
+            }
+        }
+    }
+}
+
+/// The server name a certificate must match for the host of `url` (a DNS name or an IP).
+pub fn server_name(host: &str) -> Result<ServerName<'static>, String> {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    ServerName::try_from(host.to_owned()).map_err(|e| format!("{host}: not a TLS server name: {e}"))
+}
