@@ -75,6 +75,8 @@ struct World {
     restarts: usize,
     /// Every session on one kept-alive connection that the HeNB never closes.
     keep_alive: bool,
+    /// DownloadRequested is noted but the file is not fetched (a fetch under way).
+    hold_fetch: bool,
 }
 
 fn describe(who: &str, status: u16, body: &[u8]) -> String {
@@ -118,6 +120,7 @@ impl World {
             restart_at_message: None,
             restarts: 0,
             keep_alive: false,
+            hold_fetch: false,
         }
     }
 
@@ -325,7 +328,7 @@ impl World {
                 username,
                 password,
                 ..
-            } => {
+            } if !self.hold_fetch => {
                 self.log.push("file GET".into());
                 let result = match self.files.get(url) {
                     None => Err((FaultCode::FileServerUnreachable, "404".into())),
@@ -451,6 +454,58 @@ fn figure_5_1_configuration_by_file_download() {
             ..
         }
     )));
+}
+
+#[test]
+fn a_download_waits_its_delay_seconds() {
+    // TR-069 A.4.1.5: DelaySeconds before the transfer starts
+    let mut w = World::registered();
+    let file = config_file(&[(&format!("{RF}EARFCNDL"), "1400")]);
+    w.files.insert(FILE_URL.into(), ("s3cret".into(), file));
+    let key = w.key();
+    let id = w.hems.submit(
+        &key,
+        Procedure::ConfigureByFileDownload {
+            url: FILE_URL.into(),
+            username: "fap-dl".into(),
+            password: "s3cret".into(),
+            file_size: 0,
+            target_file_name: String::new(),
+            delay_seconds: 30,
+            timeout_ms: 3_600_000,
+        },
+        w.now,
+    );
+    let asked = w.now;
+    w.run_until(asked.plus_ms(29_000));
+    assert!(w.log.contains(&"HeMS Download".to_owned()), "{:?}", w.log);
+    assert!(
+        !w.log.contains(&"file GET".to_owned()),
+        "fetched too early: {:?}",
+        w.log
+    );
+    assert!(w.finished(id).is_empty());
+    w.run_until(asked.plus_ms(120_000));
+    assert!(w.log.contains(&"file GET".to_owned()), "{:?}", w.log);
+    assert!(w.finished(id)[0].is_success(), "{:?}", w.finished(id));
+    assert_eq!(w.henb.model().value(&format!("{RF}EARFCNDL")), Some("1400"));
+}
+
+#[test]
+fn a_restart_during_the_fetch_reports_the_transfer_failed() {
+    let mut w = World::registered();
+    w.hold_fetch = true;
+    let id = download(&mut w);
+    w.run_until(w.now.plus_ms(10_000));
+    assert!(w.finished(id).is_empty(), "waits for the TransferComplete");
+    // the HeNB restarts while fetching: the fetch is gone, and the HeMS must hear so
+    w.henb = Agent::restore(w.henb.snapshot(), true, w.now);
+    w.hold_fetch = false;
+    w.run_until(w.now.plus_ms(60_000));
+    let ProcedureOutcome::TransferFailed(tc) = w.finished(id)[0] else {
+        panic!("{:?}", w.finished(id))
+    };
+    assert_eq!(tc.fault_struct.fault_code, FaultCode::FileTransferFailure);
 }
 
 #[test]

@@ -162,6 +162,8 @@ pub struct Agent {
     /// Events given to the running session.
     announced_events: Vec<EventStruct>,
     deferred: Vec<Deferred>,
+    /// Downloads whose DelaySeconds (TR-069 A.4.1.5) has not passed: when to ask for them.
+    delayed_downloads: Vec<(Timestamp, AgentEvent)>,
     next_session_at: Option<Timestamp>,
     periodic_at: Option<Timestamp>,
     wall_clock_ms: Option<(Timestamp, i64)>,
@@ -219,6 +221,25 @@ impl Agent {
                 ));
             }
         }
+        // a fetch under way did not survive the restart: report it failed (TR-069 A.3.3.1),
+        // so that the HeMS knows and may ask again
+        let interrupted: Vec<Transfer> = state
+            .transfers
+            .iter()
+            .filter(|t| !t.awaiting_reboot)
+            .cloned()
+            .collect();
+        state.transfers.retain(|t| t.awaiting_reboot);
+        for t in interrupted {
+            state.requests.push(transfer_complete(
+                &t,
+                FaultStruct {
+                    fault_code: FaultCode::FileTransferFailure,
+                    fault_string: "the transfer was interrupted by a restart".into(),
+                },
+                DateTime::unknown(),
+            ));
+        }
         Agent::start(state, now)
     }
 
@@ -230,6 +251,7 @@ impl Agent {
             announced_changes: BTreeSet::new(),
             announced_events: Vec::new(),
             deferred: Vec::new(),
+            delayed_downloads: Vec::new(),
             next_session_at: Some(now),
             periodic_at: None,
             wall_clock_ms: None,
@@ -510,6 +532,14 @@ impl Agent {
         if let Some(s) = self.session.as_mut() {
             let _ = s.handle_input(CpeInput::Timeout(now));
         }
+        // downloads whose DelaySeconds has passed, in the order they were asked for
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.delayed_downloads)
+            .into_iter()
+            .partition(|(t, _)| now >= *t);
+        self.delayed_downloads = later;
+        for (_, e) in due {
+            self.outputs.push_back(Output::Event(e));
+        }
         if self.periodic_at.is_some_and(|t| now >= t) {
             self.add_event(EventStruct::new(EventCode::Periodic));
             self.want_session(now);
@@ -530,10 +560,16 @@ impl Agent {
         } else {
             self.next_session_at
         };
-        let next = [session_deadline, next_session, self.periodic_at]
-            .into_iter()
-            .flatten()
-            .min();
+        let next_download = self.delayed_downloads.iter().map(|(t, _)| *t).min();
+        let next = [
+            session_deadline,
+            next_session,
+            self.periodic_at,
+            next_download,
+        ]
+        .into_iter()
+        .flatten()
+        .min();
         match next {
             Some(t) => Output::Timeout(t),
             None => Output::Idle,
@@ -878,16 +914,22 @@ impl Agent {
             start_time: self.wall(now),
             awaiting_reboot: false,
         });
-        self.outputs
-            .push_back(Output::Event(AgentEvent::DownloadRequested {
-                command_key: d.command_key,
-                file_type: d.file_type,
-                url: d.url,
-                username: d.username,
-                password: d.password,
-                file_size: d.file_size,
-                target_file_name: d.target_file_name,
-            }));
+        let requested = AgentEvent::DownloadRequested {
+            command_key: d.command_key,
+            file_type: d.file_type,
+            url: d.url,
+            username: d.username,
+            password: d.password,
+            file_size: d.file_size,
+            target_file_name: d.target_file_name,
+        };
+        // TR-069 A.4.1.5 DelaySeconds: start the transfer no sooner than this
+        if d.delay_seconds > 0 {
+            let at = now.plus_ms(u64::from(d.delay_seconds) * 1000);
+            self.delayed_downloads.push((at, requested));
+        } else {
+            self.outputs.push_back(Output::Event(requested));
+        }
         // TR-069 A.3.2.8: not yet applied; a TransferComplete follows
         Ok(Body::DownloadResponse(done))
     }
