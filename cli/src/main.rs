@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 mod demo;
 mod report;
 mod serve;
+mod store;
 mod tls;
 use femtocwmp::session::{AuthPolicy, DigestAlgorithm};
 use serde_json::Value as Json;
@@ -87,6 +88,10 @@ enum Command {
         /// Require client certificates signed by this CA (PEM file; with --tls-cert).
         #[arg(long, requires = "tls_cert")]
         client_ca: Option<String>,
+        /// Keep device records (queued procedures, downloads awaiting TransferComplete) in
+        /// this SQLite file, so that a restart loses nothing.
+        #[arg(long)]
+        store: Option<String>,
     },
     /// Simulated HeNBs (TR-196 LTE femtocell data model) against a HeMS.
     Henb {
@@ -117,6 +122,11 @@ enum Command {
         /// The private key of --tls-cert (PEM file).
         #[arg(long, requires = "tls_cert")]
         tls_key: Option<String>,
+        /// Changes to the femtocell data model of every HeNB, as JSON:
+        /// {"Device.ManagementServer.PeriodicInformInterval": "60",
+        ///  "Device.X_Vendor.New": {"type": "string", "value": "x", "writable": true}}.
+        #[arg(long)]
+        data_model: Option<String>,
     },
     /// A HeMS, its file server and N simulated HeNBs on loopback HTTP: registration and
     /// the three TS 32.593 configuration-management flows, each message as it crosses the
@@ -240,6 +250,7 @@ fn run(cli: Cli) -> Result<(), String> {
             tls_cert,
             tls_key,
             client_ca,
+            store,
         } => {
             let auth = match (username, password) {
                 (Some(username), Some(password)) => AuthPolicy::Digest {
@@ -264,6 +275,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 file_auth: file_username.zip(file_password),
                 tls: tls_cert.zip(tls_key),
                 client_ca,
+                store,
             }))
         }
         Command::Henb {
@@ -276,6 +288,7 @@ fn run(cli: Cli) -> Result<(), String> {
             ca,
             tls_cert,
             tls_key,
+            data_model,
         } => {
             if count == 0 {
                 return Err("--count must be at least 1".into());
@@ -289,6 +302,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 password,
                 ca,
                 client_cert: tls_cert.zip(tls_key),
+                data_model,
             }))
         }
         Command::Demo { henbs, quiet, html } => {

@@ -18,6 +18,7 @@ use crate::demo::{
     spawn_hems_timers, HemsState,
 };
 use crate::report::Trace;
+use crate::store::Store;
 
 /// One scripted procedure: run it when `device` first shows up.
 #[derive(serde::Deserialize)]
@@ -53,6 +54,8 @@ pub struct HemsOptions {
     pub tls: Option<(String, String)>,
     /// HTTPS: require client certificates signed by this CA (PEM).
     pub client_ca: Option<String>,
+    /// Keep device records in this SQLite file (loaded at start, written through).
+    pub store: Option<String>,
 }
 
 /// Every regular file of `dir`, keyed by the path it is served under (`/files/NAME`).
@@ -97,7 +100,12 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
         file_auth,
         tls,
         client_ca,
+        store,
     } = options;
+    let store = match &store {
+        Some(path) => Some(Store::open(path)?),
+        None => None,
+    };
     let listen = listen.as_str();
     let acceptor = match &tls {
         Some((cert, key)) => Some(crate::tls::acceptor(cert, key, client_ca.as_deref())?),
@@ -147,6 +155,12 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
         quiet,
         trace: Trace::default(),
     }));
+    if let Some(st) = &store {
+        let n = st.load_into(&mut state.lock().expect("state").hems)?;
+        if n > 0 {
+            eprintln!("{n} device records loaded from the store");
+        }
+    }
     let scheme = if acceptor.is_some() { "https" } else { "http" };
     let addr = serve_hems(state.clone(), listen, acceptor)
         .await
@@ -160,13 +174,29 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
     }
     spawn_hems_timers(state.clone());
     let deadline = duration.map(|d| tokio::time::Instant::now() + d);
+    let until_deadline = async move {
+        match deadline {
+            Some(d) => tokio::time::sleep_until(d).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(until_deadline);
+    // delayed submissions tell the loop which device changed, for the store
+    let (submitted_tx, mut submitted) = mpsc::unbounded_channel::<String>();
+    let save = |device: &str| -> Result<(), String> {
+        match &store {
+            Some(st) => st.save(&state.lock().expect("state").hems, device),
+            None => Ok(()),
+        }
+    };
     loop {
-        let next = match deadline {
-            Some(d) => match tokio::time::timeout_at(d, rx.recv()).await {
-                Ok(n) => n,
-                Err(_) => return Ok(()),
-            },
-            None => rx.recv().await,
+        let next = tokio::select! {
+            _ = &mut until_deadline => return Ok(()),
+            Some(device) = submitted.recv() => {
+                save(&device)?;
+                continue;
+            }
+            next = rx.recv() => next,
         };
         match next {
             Some(HemsOutput::Event(e)) => {
@@ -179,13 +209,16 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
                             continue;
                         }
                         let (state, device) = (state.clone(), device.clone());
+                        let submitted_tx = submitted_tx.clone();
                         tokio::spawn(async move {
                             tokio::time::sleep(Duration::from_millis(delay)).await;
                             let mut s = state.lock().expect("state");
                             s.hems.submit(&device, p, now(start));
+                            let _ = submitted_tx.send(device);
                         });
                     }
                 }
+                save(event_device(&e))?;
                 let line = serde_json::to_string(&e).expect("events serialize");
                 writeln!(log, "{line}").map_err(|e| format!("cannot write events: {e}"))?;
                 log.flush()
@@ -206,6 +239,17 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
             Some(_) => {}
             None => return Ok(()),
         }
+    }
+}
+
+/// The device a HeMS event is about.
+fn event_device(e: &HemsEvent) -> &str {
+    match e {
+        HemsEvent::Informed { device, .. }
+        | HemsEvent::IpsecAddressChanged { device, .. }
+        | HemsEvent::ProcedureFinished { device, .. }
+        | HemsEvent::SessionEnded { device, .. } => device,
+        _ => "",
     }
 }
 
@@ -241,6 +285,80 @@ pub struct HenbOptions {
     pub ca: Option<String>,
     /// HTTPS: the HeNBs' client certificate and key (PEM files).
     pub client_cert: Option<(String, String)>,
+    /// A JSON file of data model changes applied to every HeNB.
+    pub data_model: Option<String>,
+}
+
+/// One entry of a `--data-model` file: a new value for a parameter of the femtocell model,
+/// or a parameter to add.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum ModelEntry {
+    Value(String),
+    New {
+        #[serde(rename = "type")]
+        xsd_type: String,
+        value: String,
+        #[serde(default)]
+        writable: bool,
+    },
+}
+
+/// Reads a `--data-model` file: `{"Device.X.Y": "value", "Device.New": {"type":
+/// "unsignedInt", "value": "5", "writable": true}}`, checked against the femtocell model.
+fn read_data_model(path: &str) -> Result<Vec<(String, ModelEntry)>, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let entries: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&text).map_err(|e| format!("data model {path}: {e}"))?;
+    entries
+        .into_iter()
+        .map(|(name, v)| {
+            let entry: ModelEntry = serde_json::from_value(v).map_err(|_| {
+                format!(
+                    "data model {path}: {name} must be a value text or {{\"type\", \"value\", \"writable\"}}"
+                )
+            })?;
+            Ok((name, entry))
+        })
+        .collect()
+}
+
+fn apply_data_model(
+    model: &mut femtocwmp::henb::DataModel,
+    entries: &[(String, ModelEntry)],
+    path: &str,
+) -> Result<(), String> {
+    use femtocwmp::henb::Param;
+    for (name, entry) in entries {
+        match entry {
+            ModelEntry::Value(v) => {
+                let p = model.get(name).ok_or_else(|| {
+                    format!("data model {path}: {name} is not in the femtocell model (give its type to add it)")
+                })?;
+                p.check_value(v).map_err(|f| {
+                    format!("data model {path}: {name} = {v:?}: {}", f.description())
+                })?;
+                model.set_internal(name, v);
+            }
+            ModelEntry::New {
+                xsd_type,
+                value,
+                writable,
+            } => {
+                let t = femtocwmp::XsdType::from_type_name(xsd_type)
+                    .ok_or_else(|| format!("data model {path}: {name}: unknown type {xsd_type}"))?;
+                femtocwmp::Value::new(t, value.clone())
+                    .map_err(|e| format!("data model {path}: {name}: {e}"))?;
+                let param = if *writable {
+                    Param::writable(t, value.clone())
+                } else {
+                    Param::read_only(t, value.clone())
+                };
+                model.insert(name.clone(), param);
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Runs simulated HeNBs against the HeMS until `duration`.
@@ -254,7 +372,12 @@ pub async fn henb(options: HenbOptions) -> Result<(), String> {
         password,
         ca,
         client_cert,
+        data_model,
     } = options;
+    let overrides = match &data_model {
+        Some(path) => read_data_model(path)?,
+        None => Vec::new(),
+    };
     let (hems_url, username, password) =
         (hems_url.as_str(), username.as_deref(), password.as_deref());
     let start = Instant::now();
@@ -324,6 +447,7 @@ pub async fn henb(options: HenbOptions) -> Result<(), String> {
             ..AgentConfig::default()
         };
         let mut model = femtocell_model(&info);
+        apply_data_model(&mut model, &overrides, data_model.as_deref().unwrap_or(""))?;
         if let Some(u) = username {
             model.set_internal("Device.ManagementServer.Username", u);
         }

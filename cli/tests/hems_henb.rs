@@ -67,15 +67,20 @@ fn start_hems(args: &[&str]) -> (std::process::Child, String) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // the first line that says where it listens (a store may report what it loaded first)
+    let mut err = BufReader::new(hems.stderr.take().unwrap());
     let mut line = String::new();
-    BufReader::new(hems.stderr.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("HeMS listening on ")
-        .expect(&line)
-        .to_owned();
+    let url = loop {
+        line.clear();
+        assert!(
+            err.read_line(&mut line).unwrap() > 0,
+            "the HeMS ended early"
+        );
+        if let Some(url) = line.trim().strip_prefix("HeMS listening on ") {
+            break url.to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in err.lines() {});
     (hems, url)
 }
 
@@ -275,4 +280,224 @@ fn hems_refuses_a_missing_files_directory_and_half_file_credentials() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--file-password"));
+}
+
+#[test]
+fn a_hems_restart_in_the_middle_of_a_download_loses_nothing_with_a_store() {
+    let dir = std::env::temp_dir().join(format!("femtocwmp-store-{}", std::process::id()));
+    let files = dir.join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    std::fs::write(
+        files.join("cfg.xml"),
+        "<configDataFile><configData><Device><Services><FAPService index=\"1\"><CellConfig>\
+         <LTE><RAN><RF><EARFCNDL>1500</EARFCNDL></RF></RAN></LTE></CellConfig></FAPService>\
+         </Services></Device></configData></configDataFile>",
+    )
+    .unwrap();
+    // the HeNB fetches 3 s after the Download (DelaySeconds); the first HeMS is gone by then
+    let script = dir.join("script.json");
+    std::fs::write(
+        &script,
+        r#"[{"device": "00A0C6-FAP-LTE-SIM1", "procedure": {"ConfigureByFileDownload": {
+            "url": "/files/cfg.xml", "username": "", "password": "", "file_size": 0,
+            "target_file_name": "", "delay_seconds": 3, "timeout_ms": 60000}}}]"#,
+    )
+    .unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let store = dir.join("hems.sqlite");
+    let (events1, events2) = (dir.join("events1.jsonl"), dir.join("events2.jsonl"));
+    let hems = |events: &std::path::Path, duration: &str, extra: &[&str]| {
+        let mut args = vec![
+            "--listen",
+            listen.as_str(),
+            "--duration",
+            duration,
+            "--quiet",
+            "--store",
+            store.to_str().unwrap(),
+            "--files",
+            files.to_str().unwrap(),
+            "--events",
+            events.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        start_hems(&args)
+    };
+    let (mut first, url) = hems(&events1, "2", &["--script", script.to_str().unwrap()]);
+    let mut henb = Command::new(env!("CARGO_BIN_EXE_femtocwmp"))
+        .args(["henb", "--hems", &url, "--duration", "7"])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    assert!(first.wait().unwrap().success());
+    let log1 = std::fs::read_to_string(&events1).unwrap();
+    assert!(!log1.contains("ProcedureFinished"), "{log1}");
+    let (mut second, _) = hems(&events2, "6", &[]);
+    assert!(henb.wait().unwrap().success());
+    assert!(second.wait().unwrap().success());
+    let log2 = std::fs::read_to_string(&events2).unwrap();
+    let done: Vec<&str> = log2
+        .lines()
+        .filter(|l| l.contains("\"ProcedureFinished\""))
+        .collect();
+    assert_eq!(done.len(), 1, "{log1}\n---\n{log2}");
+    assert!(
+        done[0].contains("\"Success\"") && done[0].contains("SIM1"),
+        "{log2}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A TCP proxy to `target` that cuts its first connection right after the first bytes of
+/// the HeMS's first response; later connections pass untouched.
+fn cutting_proxy(target: std::net::SocketAddr) -> std::net::SocketAddr {
+    use std::io::{Read, Write};
+    use std::net::{Shutdown, TcpListener, TcpStream};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for (i, client) in listener.incoming().enumerate() {
+            let Ok(client) = client else { return };
+            let Ok(server) = TcpStream::connect(target) else {
+                return;
+            };
+            let (mut up_from, mut up_to) =
+                (client.try_clone().unwrap(), server.try_clone().unwrap());
+            std::thread::spawn(move || {
+                let _ = std::io::copy(&mut up_from, &mut up_to);
+                let _ = up_to.shutdown(Shutdown::Write);
+            });
+            std::thread::spawn(move || {
+                let (mut from, mut to) = (server, client);
+                if i == 0 {
+                    let mut buf = [0u8; 65536];
+                    if let Ok(n) = from.read(&mut buf) {
+                        let _ = to.write_all(&buf[..n]);
+                    }
+                    let _ = to.shutdown(Shutdown::Both);
+                    let _ = from.shutdown(Shutdown::Both);
+                } else {
+                    let _ = std::io::copy(&mut from, &mut to);
+                    let _ = to.shutdown(Shutdown::Write);
+                }
+            });
+        }
+    });
+    addr
+}
+
+#[test]
+fn a_henb_whose_connection_is_cut_mid_session_retries_and_completes() {
+    let dir = std::env::temp_dir().join(format!("femtocwmp-cut-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("script.json");
+    std::fs::write(
+        &script,
+        r#"[{"device": "00A0C6-FAP-LTE-SIM1", "procedure": {"ConfigureBySetParameterValues": {
+            "params": [{"name": "Device.Services.FAPService.1.CellConfig.LTE.RAN.RF.PhyCellID",
+                        "type": "unsignedInt", "value": "99"}], "parameter_key": "cut"}}}]"#,
+    )
+    .unwrap();
+    // retry after 1-2 s instead of TR-069's default 5-10 s
+    let model = dir.join("model.json");
+    std::fs::write(
+        &model,
+        r#"{"Device.ManagementServer.CWMPRetryMinimumWaitInterval": "1"}"#,
+    )
+    .unwrap();
+    let events = dir.join("events.jsonl");
+    let (mut hems, url) = start_hems(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--duration",
+        "8",
+        "--quiet",
+        "--script",
+        script.to_str().unwrap(),
+        "--events",
+        events.to_str().unwrap(),
+    ]);
+    let target: std::net::SocketAddr = url
+        .trim_start_matches("http://")
+        .trim_end_matches("/cwmp")
+        .parse()
+        .unwrap();
+    let proxy = cutting_proxy(target);
+    let out = Command::new(env!("CARGO_BIN_EXE_femtocwmp"))
+        .args([
+            "henb",
+            "--hems",
+            &format!("http://{proxy}/cwmp"),
+            "--duration",
+            "6",
+        ])
+        .args(["--data-model", model.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(hems.wait().unwrap().success());
+    let log = std::fs::read_to_string(&events).unwrap();
+    let ended: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("\"SessionEnded\""))
+        .collect();
+    assert!(
+        ended.first().is_some_and(|l| !l.contains("\"Completed\"")),
+        "the first session was cut: {log}"
+    );
+    assert!(
+        log.lines()
+            .any(|l| l.contains("\"ProcedureFinished\"") && l.contains("\"Success\"")),
+        "{log}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn henb_refuses_a_bad_data_model_file() {
+    let dir = std::env::temp_dir().join(format!("femtocwmp-model-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bin = env!("CARGO_BIN_EXE_femtocwmp");
+    for (text, says) in [
+        (
+            r#"{"Device.Nope": "1"}"#,
+            "Device.Nope is not in the femtocell model",
+        ),
+        (
+            r#"{"Device.ManagementServer.PeriodicInformInterval": "soon"}"#,
+            "PeriodicInformInterval",
+        ),
+        (
+            r#"{"Device.X_A.B": {"type": "float", "value": "1"}}"#,
+            "unknown type float",
+        ),
+        ("[1, 2]", "data model"),
+    ] {
+        let path = dir.join("model.json");
+        std::fs::write(&path, text).unwrap();
+        let out = Command::new(bin)
+            .args([
+                "henb",
+                "--hems",
+                "http://127.0.0.1:9/cwmp",
+                "--duration",
+                "1",
+            ])
+            .args(["--data-model", path.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{text}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(says), "{text}: {stderr}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
