@@ -1442,3 +1442,50 @@ fn download_for(hems: &mut Hems, key: &str, now: Timestamp) -> ProcedureId {
         now,
     )
 }
+
+#[test]
+fn many_stalled_sessions_time_out_one_by_one_in_deadline_order() {
+    // sessions opened 10 ms apart that never go on: the HeMS's next deadline is always the
+    // oldest one, and handle_timeout ends exactly the sessions that are due
+    let mut hems = Hems::new(HemsConfig::default());
+    let start = Timestamp(1_000);
+    let n = 50u64;
+    for i in 0..n {
+        let now = start.plus_ms(i * 10);
+        let mut a = agent(&format!("T{i}"), now);
+        let inform = loop {
+            match a.poll_output() {
+                Output::Transmit(t) => break t,
+                Output::Event(_) => {}
+                other => panic!("no Inform: {other:?}"),
+            }
+        };
+        hems.handle_http_request(i + 1, &[], &inform.body, now);
+        while let HemsOutput::Respond { .. } | HemsOutput::Event(_) = hems.poll_output() {}
+    }
+    let mut ended = Vec::new();
+    let mut last = Timestamp(0);
+    for _ in 0..n {
+        let HemsOutput::Timeout(t) = hems.poll_output() else {
+            panic!("a deadline while sessions are open")
+        };
+        assert!(t >= last, "deadlines come in order");
+        last = t;
+        hems.handle_timeout(t);
+        loop {
+            match hems.poll_output() {
+                HemsOutput::Event(HemsEvent::SessionEnded { device, outcome }) => {
+                    assert_eq!(outcome.reason, femtocwmp::session::EndReason::Timeout);
+                    ended.push(device);
+                }
+                HemsOutput::Timeout(_) | HemsOutput::Idle => break,
+                _ => {}
+            }
+        }
+    }
+    let want: Vec<String> = (0..n)
+        .map(|i| device_id(&format!("T{i}")).device_key())
+        .collect();
+    assert_eq!(ended, want, "each at its own deadline, oldest first");
+    assert!(matches!(hems.poll_output(), HemsOutput::Idle));
+}

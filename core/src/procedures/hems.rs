@@ -285,6 +285,12 @@ pub struct Hems {
     session_config: Arc<AcsConfig>,
     devices: HashMap<String, DeviceRecord>,
     live: HashMap<ConnectionId, Live>,
+    /// The connections of each device's live sessions (usually one).
+    live_by_device: HashMap<String, Vec<ConnectionId>>,
+    /// Session deadlines, so that neither polling nor timeouts walk every session.
+    session_deadlines: BTreeSet<(Timestamp, ConnectionId)>,
+    /// Each session's entry in `session_deadlines`.
+    session_deadline: HashMap<ConnectionId, Timestamp>,
     /// Device deadlines (Connection Request retries, TransferComplete deadlines), so that
     /// neither polling nor timeouts walk every device.
     timers: BTreeSet<(Timestamp, String)>,
@@ -332,6 +338,9 @@ impl Hems {
             config: Arc::new(config),
             devices: HashMap::new(),
             live: HashMap::new(),
+            live_by_device: HashMap::new(),
+            session_deadlines: BTreeSet::new(),
+            session_deadline: HashMap::new(),
             timers: BTreeSet::new(),
             waiting: HashMap::new(),
             next_id: 1,
@@ -458,7 +467,7 @@ impl Hems {
                 self.drain(conn, now);
                 return;
             }
-            self.live.remove(&conn);
+            self.remove_live(conn);
         }
         match Acceptor::accept(headers, body, now) {
             Ok(accepted) => {
@@ -509,6 +518,10 @@ impl Hems {
         let device = accepted.device_id().device_key();
         self.devices.entry(device.clone()).or_default().device_id = accepted.device_id().clone();
         let session = accepted.into_session(self.session_config.clone());
+        self.live_by_device
+            .entry(device.clone())
+            .or_default()
+            .push(conn);
         self.live.insert(
             conn,
             Live {
@@ -525,20 +538,66 @@ impl Hems {
         if let Some(live) = self.live.get_mut(&conn) {
             let _ = live.session.handle_input(AcsInput::ConnectionClosed(now));
             self.drain(conn, now);
-            self.live.remove(&conn);
+            self.remove_live(conn);
         }
+    }
+
+    fn remove_live(&mut self, conn: ConnectionId) {
+        if let Some(l) = self.live.remove(&conn) {
+            if let Some(conns) = self.live_by_device.get_mut(&l.device) {
+                conns.retain(|c| *c != conn);
+                if conns.is_empty() {
+                    self.live_by_device.remove(&l.device);
+                }
+            }
+        }
+        self.refresh_deadline(conn);
+    }
+
+    /// Re-files a session's deadline after anything that may have changed it.
+    fn refresh_deadline(&mut self, conn: ConnectionId) {
+        if let Some(t) = self.session_deadline.remove(&conn) {
+            self.session_deadlines.remove(&(t, conn));
+        }
+        if let Some(t) = self.live.get(&conn).and_then(|l| l.session.poll_timeout()) {
+            self.session_deadlines.insert((t, conn));
+            self.session_deadline.insert(conn, t);
+        }
+    }
+
+    /// Whether `device` has a session going on (other than on `except`); with
+    /// `closing_counts` false, one past its final empty response (3.7.1.4) does not count.
+    fn device_in_session(
+        &self,
+        device: &str,
+        except: Option<ConnectionId>,
+        closing_counts: bool,
+    ) -> bool {
+        self.live_by_device.get(device).is_some_and(|conns| {
+            conns.iter().any(|c| {
+                Some(*c) != except
+                    && self.live.get(c).is_some_and(|l| {
+                        !l.session.is_ended() && (closing_counts || !l.session.is_closing())
+                    })
+            })
+        })
     }
 
     /// Time has passed: session timeouts and TransferComplete deadlines.
     pub fn handle_timeout(&mut self, now: Timestamp) {
-        let conns: Vec<ConnectionId> = self.live.keys().copied().collect();
-        for c in conns {
+        let due: Vec<ConnectionId> = self
+            .session_deadlines
+            .iter()
+            .take_while(|(t, _)| *t <= now)
+            .map(|(_, c)| *c)
+            .collect();
+        for c in due {
             if let Some(l) = self.live.get_mut(&c) {
                 let _ = l.session.handle_input(AcsInput::Timeout(now));
             }
             self.drain(c, now);
             if self.live.get(&c).is_some_and(|l| l.session.is_ended()) {
-                self.live.remove(&c);
+                self.remove_live(c);
             }
         }
         let mut due = Vec::new();
@@ -551,10 +610,7 @@ impl Hems {
         }
         due.dedup();
         for key in due {
-            let live = self
-                .live
-                .values()
-                .any(|l| l.device == key && !l.session.is_ended());
+            let live = self.device_in_session(&key, None, true);
             let Some(rec) = self.devices.get_mut(&key) else {
                 continue;
             };
@@ -585,15 +641,20 @@ impl Hems {
         if let Some(o) = self.outputs.pop_front() {
             return o;
         }
-        let sessions = self.live.values().filter_map(|l| l.session.poll_timeout());
+        let sessions = self.session_deadlines.first().map(|(t, _)| *t);
         let devices = self.timers.first().map(|(t, _)| *t);
-        match sessions.chain(devices).min() {
+        match sessions.into_iter().chain(devices).min() {
             Some(t) => HemsOutput::Timeout(t),
             None => HemsOutput::Idle,
         }
     }
 
     fn drain(&mut self, conn: ConnectionId, now: Timestamp) {
+        self.drain_outputs(conn, now);
+        self.refresh_deadline(conn);
+    }
+
+    fn drain_outputs(&mut self, conn: ConnectionId, now: Timestamp) {
         loop {
             let Some(live) = self.live.get_mut(&conn) else {
                 return;
@@ -780,10 +841,7 @@ impl Hems {
                 if more && !asked {
                     self.connection_request(&device, now);
                 }
-                let others = self
-                    .live
-                    .iter()
-                    .any(|(c, l)| *c != conn && l.device == device && !l.session.is_ended());
+                let others = self.device_in_session(&device, Some(conn), true);
                 if self.config.external_store && !others && !more {
                     if let Some(record) = self.devices.remove(&device) {
                         self.outputs.push_back(HemsOutput::StoreDevice {
