@@ -17,7 +17,7 @@ use femtocwmp::hems::{
 use femtocwmp::henb::{
     femtocell_model, Agent, AgentConfig, AgentEvent, FemtocellInfo, IPSEC_ADDRESS,
 };
-use femtocwmp::session::{CpeConfig, HttpRequest, Output, Timestamp};
+use femtocwmp::session::{CpeConfig, EndReason, HttpRequest, Output, Timestamp};
 use femtocwmp::{decode, Body, DeviceIdStruct, FaultCode, ParameterValueStruct, Value};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
@@ -172,22 +172,27 @@ async fn hems_request(
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    let who = decode(&body).ok().and_then(|e| match e.body {
-        Body::Inform(i) => Some(i.device_id.serial_number),
-        _ => None,
-    });
-    if let Some(serial) = who {
-        st.names.insert(conn.to_string(), serial);
-    }
-    let name = st
-        .names
-        .get(&conn.to_string())
-        .cloned()
-        .unwrap_or_else(|| format!("conn {conn}"));
-    let what = summary(&body);
-    st.trace.record(&name, "HeMS", &what);
-    if !st.quiet {
-        println!("    {name:<10} -> HeMS        {what}");
+    // describing the messages costs decodes: only when someone looks
+    let observed = !st.quiet || st.trace.is_recording();
+    let mut name = String::new();
+    if observed {
+        let who = decode(&body).ok().and_then(|e| match e.body {
+            Body::Inform(i) => Some(i.device_id.serial_number),
+            _ => None,
+        });
+        if let Some(serial) = who {
+            st.names.insert(conn.to_string(), serial);
+        }
+        name = st
+            .names
+            .get(&conn.to_string())
+            .cloned()
+            .unwrap_or_else(|| format!("conn {conn}"));
+        let what = summary(&body);
+        st.trace.record(&name, "HeMS", &what);
+        if !st.quiet {
+            println!("    {name:<10} -> HeMS        {what}");
+        }
     }
     st.hems.handle_http_request(conn, &h, &body, t);
     let mut response = None;
@@ -203,14 +208,16 @@ async fn hems_request(
         }
     }
     let r = response.expect("the HeMS answers every request");
-    let what = if r.body.is_empty() {
-        format!("HTTP {}", r.status)
-    } else {
-        summary(&r.body)
-    };
-    st.trace.record("HeMS", &name, &what);
-    if !st.quiet {
-        println!("    HeMS       -> {name:<10} {what}");
+    if observed {
+        let what = if r.body.is_empty() {
+            format!("HTTP {}", r.status)
+        } else {
+            summary(&r.body)
+        };
+        st.trace.record("HeMS", &name, &what);
+        if !st.quiet {
+            println!("    HeMS       -> {name:<10} {what}");
+        }
     }
     let mut b = Response::builder().status(r.status);
     for (k, v) in &r.headers {
@@ -285,19 +292,25 @@ pub(crate) enum HenbCommand {
     },
 }
 
-/// The HeNB's Connection Request listener (TR-069 3.2.2): each GET goes to the agent, which
-/// checks it and answers at once.
-pub(crate) async fn serve_connection_requests(
-    commands: mpsc::UnboundedSender<HenbCommand>,
-) -> std::io::Result<SocketAddr> {
+/// Where Connection Requests go: URL path -> the HeNB task that answers it.
+pub(crate) type CrRoutes = Arc<Mutex<HashMap<String, mpsc::UnboundedSender<HenbCommand>>>>;
+
+/// A Connection Request listener (TR-069 3.2.2) for one or many simulated HeNBs, each at its
+/// own path: each GET goes to that HeNB's agent, which checks it and answers at once; an
+/// unknown path gets 404.
+pub(crate) async fn serve_connection_requests(routes: CrRoutes) -> std::io::Result<SocketAddr> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
-            let commands = commands.clone();
+            let routes = routes.clone();
             tokio::spawn(async move {
                 let svc = service_fn(move |req: Request<Incoming>| {
-                    let commands = commands.clone();
+                    let henb = routes
+                        .lock()
+                        .expect("routes")
+                        .get(req.uri().path())
+                        .cloned();
                     async move {
                         let headers = req
                             .headers()
@@ -306,10 +319,15 @@ pub(crate) async fn serve_connection_requests(
                                 (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned())
                             })
                             .collect();
-                        let (tx, rx) = oneshot::channel();
-                        let _ =
-                            commands.send(HenbCommand::ConnectionRequest { headers, reply: tx });
-                        let (status, headers) = rx.await.unwrap_or((503, Vec::new()));
+                        let (status, headers) = match henb {
+                            Some(commands) => {
+                                let (tx, rx) = oneshot::channel();
+                                let _ = commands
+                                    .send(HenbCommand::ConnectionRequest { headers, reply: tx });
+                                rx.await.unwrap_or((503, Vec::new()))
+                            }
+                            None => (404, Vec::new()),
+                        };
                         let mut b = Response::builder().status(status);
                         for (k, v) in headers {
                             b = b.header(k, v);
@@ -490,13 +508,71 @@ async fn fetch(
     }
 }
 
+/// Session times of simulated HeNBs, for `henb --stats` and the load bench.
+#[derive(Default)]
+pub(crate) struct Stats {
+    /// Each completed session's duration.
+    pub durations_ms: Vec<u64>,
+    /// Sessions that ended otherwise.
+    pub failed: usize,
+    /// When the first session started and the last one ended.
+    pub span: Option<(Instant, Instant)>,
+}
+
+/// Stats shared by the HeNB tasks of one process.
+pub(crate) type SharedStats = Arc<Mutex<Stats>>;
+
+impl Stats {
+    fn started(&mut self, at: Instant) {
+        let (first, last) = self.span.get_or_insert((at, at));
+        *first = (*first).min(at);
+        *last = (*last).max(at);
+    }
+
+    fn ended(&mut self, started: Instant, completed: bool) {
+        let end = Instant::now();
+        if completed {
+            self.durations_ms
+                .push(end.duration_since(started).as_millis() as u64);
+        } else {
+            self.failed += 1;
+        }
+        self.started(end);
+    }
+
+    /// One line: sessions, rate over the span, p50/p99 session time.
+    pub(crate) fn summary(&self) -> String {
+        let mut d = self.durations_ms.clone();
+        d.sort_unstable();
+        let pct = |p: f64| {
+            d.get(((d.len() as f64 - 1.0) * p).round() as usize)
+                .copied()
+                .unwrap_or(0)
+        };
+        let secs = self
+            .span
+            .map_or(0.0, |(a, b)| b.duration_since(a).as_secs_f64())
+            .max(1e-9);
+        format!(
+            "sessions: {} completed, {} failed, {:.0} /s, p50 {} ms, p99 {} ms",
+            d.len(),
+            self.failed,
+            d.len() as f64 / secs,
+            pct(0.5),
+            pct(0.99)
+        )
+    }
+}
+
 /// A simulated HeNB: its agent and the I/O around it.
 pub(crate) async fn run_henb(
     mut agent: Agent,
     hems: Dialer,
     mut commands: mpsc::UnboundedReceiver<HenbCommand>,
     start: Instant,
+    stats: Option<SharedStats>,
 ) {
+    let mut session_start = Instant::now();
     let mut link: Option<Link> = None;
     let mut reported = false; // the first failure to connect is worth a line, not every retry
     loop {
@@ -553,6 +629,18 @@ pub(crate) async fn run_henb(
                 }) => {
                     let result = fetch(&hems, &url, &username, &password).await;
                     agent.download_finished(&command_key, result, now(start));
+                }
+                Output::Event(AgentEvent::SessionStarted { .. }) => {
+                    session_start = Instant::now();
+                    if let Some(s) = &stats {
+                        s.lock().expect("stats").started(session_start);
+                    }
+                }
+                Output::Event(AgentEvent::SessionEnded(outcome)) => {
+                    if let Some(s) = &stats {
+                        let completed = matches!(outcome.reason, EndReason::Completed);
+                        s.lock().expect("stats").ended(session_start, completed);
+                    }
                 }
                 Output::Event(_) => {}
                 Output::Timeout(t) => {
@@ -652,7 +740,13 @@ pub async fn run(henbs: usize, quiet: bool, html: Option<&str>) -> Result<bool, 
         keys.push(id.device_key());
         serials.push(id.serial_number.clone());
         let (tx, rx) = mpsc::unbounded_channel();
-        let cr = serve_connection_requests(tx.clone())
+        // each demo HeNB listens on its own port, as real ones do
+        let routes = CrRoutes::default();
+        routes
+            .lock()
+            .expect("routes")
+            .insert("/cr".into(), tx.clone());
+        let cr = serve_connection_requests(routes)
             .await
             .map_err(|e| format!("cannot listen on loopback: {e}"))?;
         let info = FemtocellInfo {
@@ -670,7 +764,7 @@ pub async fn run(henbs: usize, quiet: bool, html: Option<&str>) -> Result<bool, 
         };
         let agent = Agent::new(config, femtocell_model(&info), now(start));
         henb_tx.push(tx);
-        tokio::spawn(run_henb(agent, Dialer::plain(addr), rx, start));
+        tokio::spawn(run_henb(agent, Dialer::plain(addr), rx, start, None));
     }
 
     let begin = |title: &str, device: Option<&str>| {

@@ -127,6 +127,15 @@ enum Command {
         ///  "Device.X_Vendor.New": {"type": "string", "value": "x", "writable": true}}.
         #[arg(long)]
         data_model: Option<String>,
+        /// Boot the HeNBs spread over this many seconds instead of all at once.
+        #[arg(long)]
+        ramp: Option<f64>,
+        /// Stop once this many sessions have ended (a load run).
+        #[arg(long)]
+        stop_after_sessions: Option<usize>,
+        /// Print session statistics at the end (count, rate, p50/p99 session time).
+        #[arg(long)]
+        stats: bool,
     },
     /// A HeMS, its file server and N simulated HeNBs on loopback HTTP: registration and
     /// the three TS 32.593 configuration-management flows, each message as it crosses the
@@ -289,9 +298,15 @@ fn run(cli: Cli) -> Result<(), String> {
             tls_cert,
             tls_key,
             data_model,
+            ramp,
+            stop_after_sessions,
+            stats,
         } => {
             if count == 0 {
                 return Err("--count must be at least 1".into());
+            }
+            if ramp.is_some_and(|r| !(r.is_finite() && r >= 0.0)) {
+                return Err("--ramp must be a number of seconds, 0 or more".into());
             }
             runtime()?.block_on(serve::henb(serve::HenbOptions {
                 hems_url: hems,
@@ -303,6 +318,9 @@ fn run(cli: Cli) -> Result<(), String> {
                 ca,
                 client_cert: tls_cert.zip(tls_key),
                 data_model,
+                ramp: ramp.map(std::time::Duration::from_secs_f64),
+                stop_after_sessions,
+                show_stats: stats,
             }))
         }
         Command::Demo { henbs, quiet, html } => {

@@ -47,6 +47,11 @@ impl Trace {
         }
     }
 
+    /// Whether messages are kept (describing them is work a quiet HeMS can skip).
+    pub(crate) fn is_recording(&self) -> bool {
+        self.on
+    }
+
     /// Starts a new flow; the messages recorded from now on belong to it.
     pub(crate) fn begin(&mut self, title: &str, device: Option<&str>) {
         if !self.on {

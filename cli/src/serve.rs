@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 
 use crate::demo::{
     now, run_henb, send_connection_request, serve_connection_requests, serve_hems,
-    spawn_hems_timers, HemsState,
+    spawn_hems_timers, CrRoutes, HemsState, SharedStats,
 };
 use crate::report::Trace;
 use crate::store::Store;
@@ -132,9 +132,9 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
             .push((s.procedure, s.delay_ms));
     }
     let mut log: Box<dyn Write + Send> = match &events {
-        Some(path) => {
-            Box::new(std::fs::File::create(path).map_err(|e| format!("cannot write {path}: {e}"))?)
-        }
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).map_err(|e| format!("cannot write {path}: {e}"))?,
+        )),
         None => Box::new(std::io::stdout()),
     };
     let (tx, mut rx) = mpsc::unbounded_channel();
@@ -191,7 +191,9 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
     };
     loop {
         let next = tokio::select! {
-            _ = &mut until_deadline => return Ok(()),
+            _ = &mut until_deadline => {
+                return log.flush().map_err(|e| format!("cannot write events: {e}"));
+            }
             Some(device) = submitted.recv() => {
                 save(&device)?;
                 continue;
@@ -221,8 +223,11 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
                 save(event_device(&e))?;
                 let line = serde_json::to_string(&e).expect("events serialize");
                 writeln!(log, "{line}").map_err(|e| format!("cannot write events: {e}"))?;
-                log.flush()
-                    .map_err(|e| format!("cannot write events: {e}"))?;
+                if rx.is_empty() {
+                    // a burst is written at once; a quiet moment is flushed at once
+                    log.flush()
+                        .map_err(|e| format!("cannot write events: {e}"))?;
+                }
             }
             Some(HemsOutput::ConnectionRequest {
                 device,
@@ -237,7 +242,7 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
                 });
             }
             Some(_) => {}
-            None => return Ok(()),
+            None => return log.flush().map_err(|e| format!("cannot write events: {e}")),
         }
     }
 }
@@ -287,6 +292,12 @@ pub struct HenbOptions {
     pub client_cert: Option<(String, String)>,
     /// A JSON file of data model changes applied to every HeNB.
     pub data_model: Option<String>,
+    /// Boot the HeNBs spread over this long instead of all at once.
+    pub ramp: Option<Duration>,
+    /// Stop once this many sessions have ended.
+    pub stop_after_sessions: Option<usize>,
+    /// Print session statistics at the end.
+    pub show_stats: bool,
 }
 
 /// One entry of a `--data-model` file: a new value for a parameter of the femtocell model,
@@ -373,6 +384,9 @@ pub async fn henb(options: HenbOptions) -> Result<(), String> {
         ca,
         client_cert,
         data_model,
+        ramp,
+        stop_after_sessions,
+        show_stats,
     } = options;
     let overrides = match &data_model {
         Some(path) => read_data_model(path)?,
@@ -421,48 +435,97 @@ pub async fn henb(options: HenbOptions) -> Result<(), String> {
         .next()
         .ok_or_else(|| format!("cannot resolve {authority}"))?;
     let dialer = crate::tls::Dialer { addr, tls };
-    let mut senders = Vec::new();
+    // the --data-model file must fit before any HeNB starts
+    let path = data_model.as_deref().unwrap_or("");
+    apply_data_model(
+        &mut femtocell_model(&femtocell_info(&serial_prefix, 1, hems_url, "")),
+        &overrides,
+        path,
+    )?;
+    let overrides = Arc::new(overrides);
+    let stats: SharedStats = Arc::default();
+    // one Connection Request listener for all of them, a path each (a port each would cost
+    // a file descriptor and a bind per HeNB)
+    let routes = CrRoutes::default();
+    let cr = serve_connection_requests(routes.clone())
+        .await
+        .map_err(|e| format!("cannot listen for Connection Requests: {e}"))?;
+    let (senders_tx, mut senders_rx) = mpsc::unbounded_channel();
     for i in 1..=count {
-        let id = DeviceIdStruct {
-            manufacturer: "femtocwmp".into(),
-            oui: "00A0C6".into(),
-            product_class: "FAP-LTE".into(),
-            serial_number: format!("{serial_prefix}{i}"),
-        };
-        let (tx, rx) = mpsc::unbounded_channel();
-        let cr = serve_connection_requests(tx.clone())
-            .await
-            .map_err(|e| format!("cannot listen: {e}"))?;
-        let info = FemtocellInfo {
-            device_id: id.clone(),
-            acs_url: hems_url.to_owned(),
-            connection_request_url: format!("http://{cr}/cr"),
-            software_version: "1.0".into(),
-            ipsec_address: format!("172.16.{}.{}", i / 250, i % 250 + 1),
-        };
-        let config = AgentConfig {
-            device_id: id,
-            session: CpeConfig::default(),
-            rng_seed: i as u64,
-            ..AgentConfig::default()
-        };
-        let mut model = femtocell_model(&info);
-        apply_data_model(&mut model, &overrides, data_model.as_deref().unwrap_or(""))?;
-        if let Some(u) = username {
-            model.set_internal("Device.ManagementServer.Username", u);
-        }
-        if let Some(p) = password {
-            model.set_internal("Device.ManagementServer.Password", p);
-        }
-        let agent = Agent::new(config, model, now(start));
-        senders.push(tx);
-        tokio::spawn(run_henb(agent, dialer.clone(), rx, start));
+        // HeNB i boots at i/count of the ramp (all at once without --ramp)
+        let boot = ramp.map_or(Duration::ZERO, |r| r.mul_f64((i - 1) as f64 / count as f64));
+        let (dialer, overrides, stats) = (dialer.clone(), overrides.clone(), stats.clone());
+        let routes = routes.clone();
+        let (hems_url, prefix, senders_tx) = (
+            hems_url.to_owned(),
+            serial_prefix.clone(),
+            senders_tx.clone(),
+        );
+        let (username, password) = (username.map(str::to_owned), password.map(str::to_owned));
+        tokio::spawn(async move {
+            tokio::time::sleep(boot).await;
+            let (tx, rx) = mpsc::unbounded_channel();
+            let path = format!("/cr/{prefix}{i}");
+            routes
+                .lock()
+                .expect("routes")
+                .insert(path.clone(), tx.clone());
+            let info = femtocell_info(&prefix, i, &hems_url, &format!("http://{cr}{path}"));
+            let config = AgentConfig {
+                device_id: info.device_id.clone(),
+                session: CpeConfig::default(),
+                rng_seed: i as u64,
+                ..AgentConfig::default()
+            };
+            let mut model = femtocell_model(&info);
+            let _ = apply_data_model(&mut model, &overrides, "");
+            if let Some(u) = &username {
+                model.set_internal("Device.ManagementServer.Username", u);
+            }
+            if let Some(p) = &password {
+                model.set_internal("Device.ManagementServer.Password", p);
+            }
+            let agent = Agent::new(config, model, now(start));
+            let _ = senders_tx.send(tx); // kept by the main task: dropping them stops the HeNBs
+            run_henb(agent, dialer, rx, start, Some(stats)).await;
+        });
     }
+    drop(senders_tx);
     eprintln!("{count} HeNBs talking to {hems_url}");
-    match duration {
-        Some(d) => tokio::time::sleep(d).await,
-        None => std::future::pending::<()>().await,
+    let deadline = duration.map(|d| tokio::time::Instant::now() + d);
+    let mut senders = Vec::new();
+    loop {
+        let done = {
+            let s = stats.lock().expect("stats");
+            stop_after_sessions.is_some_and(|n| s.durations_ms.len() + s.failed >= n)
+        };
+        if done || deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
+            break;
+        }
+        tokio::select! {
+            Some(tx) = senders_rx.recv() => senders.push(tx),
+            _ = tokio::time::sleep(Duration::from_millis(20)) => {}
+        }
+    }
+    if show_stats {
+        println!("{}", stats.lock().expect("stats").summary());
     }
     drop(senders);
     Ok(())
+}
+
+/// The femtocell description of simulated HeNB number `i`.
+fn femtocell_info(prefix: &str, i: usize, hems_url: &str, cr_url: &str) -> FemtocellInfo {
+    FemtocellInfo {
+        device_id: DeviceIdStruct {
+            manufacturer: "femtocwmp".into(),
+            oui: "00A0C6".into(),
+            product_class: "FAP-LTE".into(),
+            serial_number: format!("{prefix}{i}"),
+        },
+        acs_url: hems_url.to_owned(),
+        connection_request_url: cr_url.to_owned(),
+        software_version: "1.0".into(),
+        ipsec_address: format!("172.16.{}.{}", (i / 250) % 256, i % 250 + 1),
+    }
 }
