@@ -166,7 +166,7 @@ test-readme: venv python-ext c-lib
 
 # ---------------------------------------------------------------- speed and fuzzing
 # The C row: the session bench through the C ABI, against the Rust rate of this same run.
-bench: c-lib
+bench: c-lib venv
 	$(CARGO) bench -q -p femtocwmp --bench codec
 	mkdir -p $(OUT)
 	$(CARGO) bench -q -p femtocwmp --bench session | tee $(OUT)/bench-session.txt
@@ -174,6 +174,8 @@ bench: c-lib
 		bindings-c/bench/session.c target/release/libfemtocwmp.a $(CLIBS) -o $(OUT)/bench_session
 	$(OUT)/bench_session $$(sed -n 's/^ *full sessions: *\([0-9]*\) .*/\1/p' $(OUT)/bench-session.txt)
 	$(CARGO) bench -q -p femtocwmp --bench procedures
+	$(CARGO) build -q --release -p femtocwmp-cli
+	$(PY) tools/load_bench.py target/release/femtocwmp 10000 1
 
 # cargo-fuzz needs nightly features; RUSTC_BOOTSTRAP lets the stable toolchain provide them.
 FUZZ_SECONDS ?= 60
