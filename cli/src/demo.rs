@@ -194,6 +194,7 @@ async fn hems_request(
             println!("    {name:<10} -> HeMS        {what}");
         }
     }
+    tracing::trace!(conn, bytes = body.len(), "HTTP request");
     st.hems.handle_http_request(conn, &h, &body, t);
     let mut response = None;
     for o in st.forward() {
@@ -260,7 +261,7 @@ pub(crate) async fn serve_hems(
                     Some(acceptor) => match acceptor.accept(tcp).await {
                         Ok(s) => Box::new(s),
                         Err(e) => {
-                            eprintln!("TLS handshake with {peer} failed: {e}");
+                            tracing::warn!(%peer, "TLS handshake with {peer} failed: {e}");
                             return;
                         }
                     },
@@ -587,7 +588,7 @@ pub(crate) async fn run_henb(
                                 if !reported {
                                     let serial =
                                         agent.model().value("Device.DeviceInfo.SerialNumber");
-                                    eprintln!("HeNB {}: {e}", serial.unwrap_or("?"));
+                                    tracing::warn!("HeNB {}: {e}", serial.unwrap_or("?"));
                                     reported = true;
                                 }
                                 agent.handle_transport_failed(&e, now(start));
@@ -607,7 +608,7 @@ pub(crate) async fn run_henb(
                             link = None;
                             if !reported {
                                 let serial = agent.model().value("Device.DeviceInfo.SerialNumber");
-                                eprintln!(
+                                tracing::warn!(
                                     "HeNB {}: the HeMS did not answer: {e}",
                                     serial.unwrap_or("?")
                                 );
@@ -637,6 +638,11 @@ pub(crate) async fn run_henb(
                     }
                 }
                 Output::Event(AgentEvent::SessionEnded(outcome)) => {
+                    tracing::debug!(
+                        serial = agent.model().value("Device.DeviceInfo.SerialNumber"),
+                        reason = ?outcome.reason,
+                        "HeNB session ended"
+                    );
                     if let Some(s) = &stats {
                         let completed = matches!(outcome.reason, EndReason::Completed);
                         s.lock().expect("stats").ended(session_start, completed);
@@ -952,8 +958,8 @@ async fn wait_for(
                 tokio::spawn(async move {
                     match send_connection_request(url, username, password).await {
                         Ok(200) | Ok(204) => {}
-                        Ok(s) => eprintln!("    Connection Request to {d} answered {s}"),
-                        Err(e) => eprintln!("    Connection Request to {d} failed: {e}"),
+                        Ok(s) => tracing::warn!("Connection Request to {d} answered {s}"),
+                        Err(e) => tracing::warn!("Connection Request to {d} failed: {e}"),
                     }
                 });
             }

@@ -23,6 +23,10 @@ use serde_json::Value as Json;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Log level of the diagnostics on standard error: error, warn, info, debug, trace
+    /// (or a tracing filter such as "femtocwmp=debug"; the FEMTOCWMP_LOG variable also works).
+    #[arg(long, global = true, default_value = "warn")]
+    log: String,
 }
 
 #[derive(Subcommand)]
@@ -342,8 +346,30 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .map_err(|e| format!("cannot start the runtime: {e}"))
 }
 
+/// Diagnostics through `tracing`, to standard error (the product output stays on stdout).
+fn init_logging(level: &str) -> Result<(), String> {
+    let filter = match std::env::var("FEMTOCWMP_LOG") {
+        Ok(f) if !f.is_empty() => f,
+        _ => level.to_owned(),
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(&filter)
+        .map_err(|e| format!("--log {filter}: {e}"))?;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_target(false)
+        .init();
+    Ok(())
+}
+
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    if let Err(e) = init_logging(&cli.log) {
+        eprintln!("femtocwmp: {e}");
+        return ExitCode::FAILURE;
+    }
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("femtocwmp: {e}");

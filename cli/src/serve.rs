@@ -158,7 +158,7 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
     if let Some(st) = &store {
         let n = st.load_into(&mut state.lock().expect("state").hems)?;
         if n > 0 {
-            eprintln!("{n} device records loaded from the store");
+            tracing::info!("{n} device records loaded from the store");
         }
     }
     let scheme = if acceptor.is_some() { "https" } else { "http" };
@@ -221,6 +221,24 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
                     }
                 }
                 save(event_device(&e))?;
+                match &e {
+                    HemsEvent::ProcedureFinished {
+                        id,
+                        device,
+                        outcome,
+                    } => tracing::info!(
+                        device = device.as_str(),
+                        id = id.0,
+                        success = outcome.is_success(),
+                        "procedure finished"
+                    ),
+                    HemsEvent::SessionEnded { device, outcome } => tracing::debug!(
+                        device = device.as_str(),
+                        reason = ?outcome.reason,
+                        "session ended"
+                    ),
+                    _ => {}
+                }
                 let line = serde_json::to_string(&e).expect("events serialize");
                 writeln!(log, "{line}").map_err(|e| format!("cannot write events: {e}"))?;
                 if rx.is_empty() {
@@ -237,7 +255,7 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
             }) => {
                 tokio::spawn(async move {
                     if let Err(e) = send_connection_request(url, username, password).await {
-                        eprintln!("Connection Request to {device} failed: {e}");
+                        tracing::warn!("Connection Request to {device} failed: {e}");
                     }
                 });
             }

@@ -132,6 +132,12 @@ fn the_hems_requires_digest_when_given_credentials() {
 fn errors_a_person_understands() {
     let bin = env!("CARGO_BIN_EXE_femtocwmp");
     let out = Command::new(bin)
+        .args(["--log", "femtocwmp=[[", "hems", "--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--log femtocwmp=[["));
+    let out = Command::new(bin)
         .args(["henb", "--hems", "ftp://x/cwmp", "--duration", "1"])
         .output()
         .unwrap();
