@@ -675,6 +675,56 @@ pub(crate) async fn run_henb(
     }
 }
 
+/// The progress line of a long (or quiet) demo, on standard error: rewritten in place on a
+/// terminal, one line per tenth of the work otherwise.
+struct Progress {
+    total: usize,
+    done: usize,
+    failed: usize,
+    on: bool,
+    terminal: bool,
+    started: Instant,
+}
+
+impl Progress {
+    fn new(total: usize, on: bool) -> Progress {
+        Progress {
+            total,
+            done: 0,
+            failed: 0,
+            on,
+            terminal: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            started: Instant::now(),
+        }
+    }
+
+    fn tick(&mut self, ok: bool) {
+        self.done += 1;
+        self.failed += usize::from(!ok);
+        if !self.on {
+            return;
+        }
+        let line = format!(
+            "progress: {}/{} procedures, {} failed, {:.1} s",
+            self.done,
+            self.total,
+            self.failed,
+            self.started.elapsed().as_secs_f64()
+        );
+        if self.terminal {
+            eprint!("\r{line}");
+        } else if self.done * 10 / self.total != (self.done - 1) * 10 / self.total {
+            eprintln!("{line}");
+        }
+    }
+
+    fn finish(&self) {
+        if self.on && self.terminal {
+            eprintln!();
+        }
+    }
+}
+
 /// One row of the summary.
 struct Row {
     device: String,
@@ -799,6 +849,7 @@ pub async fn run(henbs: usize, quiet: bool, html: Option<&str>) -> Result<bool, 
         }
     }
     let mut rows = Vec::new();
+    let mut progress = Progress::new(2 * keys.len() + 1, quiet || keys.len() >= 10);
     let submit_and_wait = |procedure: Procedure, key: &str, label: &'static str| {
         let id = {
             let mut s = state.lock().expect("state");
@@ -843,6 +894,7 @@ pub async fn run(henbs: usize, quiet: bool, html: Option<&str>) -> Result<bool, 
             let t0 = Instant::now();
             let (id, device, label) = submit_and_wait(procedure, key, label);
             let row = wait_for(&mut events, &state, id, &device, label, t0).await?;
+            progress.tick(row.ok);
             rows.push(row);
         }
     }
@@ -888,7 +940,9 @@ pub async fn run(henbs: usize, quiet: bool, html: Option<&str>) -> Result<bool, 
             }
         }
     };
+    progress.tick(row.ok);
     rows.push(row);
+    progress.finish();
     tokio::time::sleep(Duration::from_millis(50)).await;
 
     println!(

@@ -71,6 +71,11 @@ fn the_html_report_has_a_sequence_diagram_per_flow() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("progress: 3/3 procedures, 0 failed"),
+        "a quiet run shows its progress: {stderr}"
+    );
     let html = std::fs::read_to_string(&path).unwrap();
     let _ = std::fs::remove_file(&path);
     // registration, file download, SetParameterValues, IPsec change
@@ -95,5 +100,55 @@ fn the_html_report_has_a_sequence_diagram_per_flow() {
             Ok(_) => {}
             Err(e) => panic!("not well-formed at {}: {e}", reader.buffer_position()),
         }
+    }
+}
+
+#[test]
+fn every_subcommand_explains_itself() {
+    let bin = env!("CARGO_BIN_EXE_femtocwmp");
+    for (sub, options) in [
+        ("demo", &["--henbs", "--html", "--quiet"][..]),
+        (
+            "hems",
+            &[
+                "--listen",
+                "--script",
+                "--events",
+                "--store",
+                "--files",
+                "--tls-cert",
+                "--client-ca",
+                "--username",
+            ][..],
+        ),
+        (
+            "henb",
+            &[
+                "--hems",
+                "--count",
+                "--ca",
+                "--data-model",
+                "--ramp",
+                "--stats",
+            ][..],
+        ),
+        ("decode", &["--pretty"][..]),
+        ("encode", &["<FILE>"][..]),
+    ] {
+        let out = Command::new(bin).args([sub, "--help"]).output().unwrap();
+        assert!(out.status.success(), "{sub} --help");
+        let help = String::from_utf8_lossy(&out.stdout);
+        for o in options {
+            assert!(
+                help.contains(o),
+                "{sub} --help does not mention {o}: {help}"
+            );
+        }
+        assert!(help.contains("--log"), "{sub}: the global --log option");
+    }
+    let out = Command::new(bin).arg("--help").output().unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for sub in ["demo", "hems", "henb", "decode", "encode"] {
+        assert!(help.contains(sub), "{help}");
     }
 }
