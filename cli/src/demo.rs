@@ -96,6 +96,65 @@ pub(crate) struct HemsState {
     pub(crate) quiet: bool,
     /// Every message, by flow, for the `--html` report.
     pub(crate) trace: Trace,
+    /// `POST /api/procedures` is served (hems --api): procedures submitted while running.
+    pub(crate) api: Option<Api>,
+}
+
+/// The procedure API of a running HeMS.
+pub(crate) struct Api {
+    /// The HeMS's own base URL, for download URLs given as a path.
+    pub(crate) base: String,
+    /// Tells the main loop which device's record changed (for the store).
+    pub(crate) changed: mpsc::UnboundedSender<String>,
+}
+
+/// One procedure for a device, as scripts and the API give it.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Scripted {
+    /// `OUI-ProductClass-Serial`.
+    pub(crate) device: String,
+    /// What to run.
+    pub(crate) procedure: Procedure,
+    /// Submit it this long after the device first informs (0: in that very session; later,
+    /// the HeMS reaches the device with a Connection Request). Scripts only.
+    #[serde(default)]
+    pub(crate) delay_ms: u64,
+}
+
+/// A download URL given as a path (`/files/cfg.xml`) means this HeMS's own file server.
+pub(crate) fn resolve_urls(p: &mut Procedure, base: &str) {
+    if let Procedure::ConfigureByFileDownload { url, .. } | Procedure::FirmwareUpgrade { url, .. } =
+        p
+    {
+        if url.starts_with('/') {
+            *url = format!("{base}{url}");
+        }
+    }
+}
+
+/// `POST /api/procedures` with `{"device": ..., "procedure": ...}`: 201 and `{"id": N}`, or
+/// 400 and what is wrong.
+fn api_submit(st: &mut HemsState, body: &[u8]) -> (u16, String) {
+    let Some(api) = &st.api else {
+        return (404, String::new());
+    };
+    let mut s: Scripted = match serde_json::from_slice(body) {
+        Ok(s) => s,
+        Err(e) => {
+            return (
+                400,
+                serde_json::json!({ "error": e.to_string() }).to_string(),
+            )
+        }
+    };
+    if s.delay_ms != 0 {
+        return (400, r#"{"error":"delay_ms is for scripts"}"#.into());
+    }
+    resolve_urls(&mut s.procedure, &api.base);
+    let _ = api.changed.send(s.device.clone());
+    let id = st.hems.submit(&s.device, s.procedure, now(st.start));
+    (201, serde_json::json!({ "id": id.0 }).to_string())
 }
 
 impl HemsState {
@@ -138,6 +197,14 @@ async fn hems_request(
 ) -> Result<Response<Full<Bytes>>, hyper::Error> {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
+    if method == hyper::Method::POST && path == "/api/procedures" {
+        let body = req.into_body().collect().await?.to_bytes();
+        let (status, text) = api_submit(&mut state.lock().expect("state"), &body);
+        let r = Response::builder()
+            .status(status)
+            .header("Content-Type", "application/json");
+        return Ok(r.body(Full::new(Bytes::from(text))).expect("response"));
+    }
     if method == hyper::Method::GET {
         // the file server of Figure 5-1
         let mut st = state.lock().expect("state");
@@ -774,6 +841,7 @@ pub async fn run(henbs: usize, quiet: bool, html: Option<&str>) -> Result<bool, 
         } else {
             Trace::default()
         },
+        api: None,
     }));
     let addr = serve_hems(state.clone(), "127.0.0.1:0", None)
         .await

@@ -50,9 +50,10 @@ enum Command {
         /// Address to listen on, e.g. 0.0.0.0:7547.
         #[arg(long)]
         listen: String,
-        /// JSON list of {"device": "OUI-ProductClass-Serial", "procedure": {...}}, each run
-        /// when its device first informs. A download URL that is a path ("/files/cfg.xml")
-        /// names this HeMS's own file server.
+        /// Procedures to run: a JSON list of {"device": "OUI-ProductClass-Serial",
+        /// "procedure": {...}, "delay_ms": 0}, or a .toml file of [[procedure]] tables; each
+        /// is submitted when its device first informs (or delay_ms later). A download URL that
+        /// is a path ("/files/cfg.xml") names this HeMS's own file server.
         #[arg(long)]
         script: Option<String>,
         /// Where to write the events (JSON lines); standard output by default.
@@ -96,6 +97,11 @@ enum Command {
         /// this SQLite file, so that a restart loses nothing.
         #[arg(long)]
         store: Option<String>,
+        /// Accept procedures while running: POST /api/procedures with {"device": ...,
+        /// "procedure": ...} answers 201 {"id": N}. No authentication: listen on loopback or a
+        /// trusted network.
+        #[arg(long)]
+        api: bool,
     },
     /// Simulated HeNBs (TR-196 LTE femtocell data model) against a HeMS.
     Henb {
@@ -264,6 +270,7 @@ fn run(cli: Cli) -> Result<(), String> {
             tls_key,
             client_ca,
             store,
+            api,
         } => {
             let auth = match (username, password) {
                 (Some(username), Some(password)) => AuthPolicy::Digest {
@@ -289,6 +296,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 tls: tls_cert.zip(tls_key),
                 client_ca,
                 store,
+                api,
             }))
         }
         Command::Henb {

@@ -14,23 +14,11 @@ use femtocwmp::DeviceIdStruct;
 use tokio::sync::mpsc;
 
 use crate::demo::{
-    now, run_henb, send_connection_request, serve_connection_requests, serve_hems,
-    spawn_hems_timers, CrRoutes, HemsState, SharedStats,
+    now, resolve_urls, run_henb, send_connection_request, serve_connection_requests, serve_hems,
+    spawn_hems_timers, Api, CrRoutes, HemsState, Scripted, SharedStats,
 };
 use crate::report::Trace;
 use crate::store::Store;
-
-/// One scripted procedure: run it when `device` first shows up.
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Scripted {
-    device: String,
-    procedure: Procedure,
-    /// Submit it this long after the device first informs (0: in that very session; later,
-    /// the HeMS reaches the device with a Connection Request).
-    #[serde(default)]
-    delay_ms: u64,
-}
 
 /// How `femtocwmp hems` runs.
 pub struct HemsOptions {
@@ -56,6 +44,8 @@ pub struct HemsOptions {
     pub client_ca: Option<String>,
     /// Keep device records in this SQLite file (loaded at start, written through).
     pub store: Option<String>,
+    /// Serve `POST /api/procedures`.
+    pub api: bool,
 }
 
 /// Every regular file of `dir`, keyed by the path it is served under (`/files/NAME`).
@@ -75,14 +65,19 @@ fn load_files(dir: &str) -> Result<HashMap<String, Vec<u8>>, String> {
     Ok(files)
 }
 
-/// A download URL given as a path (`/files/cfg.xml`) means this HeMS's own file server.
-fn resolve_urls(p: &mut Procedure, base: &str) {
-    if let Procedure::ConfigureByFileDownload { url, .. } | Procedure::FirmwareUpgrade { url, .. } =
-        p
-    {
-        if url.starts_with('/') {
-            *url = format!("{base}{url}");
+/// A script: a JSON list of procedures, or a TOML file of `[[procedure]]` tables.
+fn parse_script(path: &str, text: &str) -> Result<Vec<Scripted>, String> {
+    if path.ends_with(".toml") {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct TomlScript {
+            #[serde(default)]
+            procedure: Vec<Scripted>,
         }
+        let s: TomlScript = toml::from_str(text).map_err(|e| format!("script {path}: {e}"))?;
+        Ok(s.procedure)
+    } else {
+        serde_json::from_str(text).map_err(|e| format!("script {path}: {e}"))
     }
 }
 
@@ -101,6 +96,7 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
         tls,
         client_ca,
         store,
+        api,
     } = options;
     let store = match &store {
         Some(path) => Some(Store::open(path)?),
@@ -120,7 +116,7 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| format!("cannot read script {path}: {e}"))?;
-            serde_json::from_str(&text).map_err(|e| format!("script {path}: {e}"))?
+            parse_script(path, &text)?
         }
         None => Vec::new(),
     };
@@ -154,6 +150,7 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
         file_auth,
         quiet,
         trace: Trace::default(),
+        api: None,
     }));
     if let Some(st) = &store {
         let n = st.load_into(&mut state.lock().expect("state").hems)?;
@@ -167,6 +164,14 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     eprintln!("HeMS listening on {scheme}://{addr}/cwmp");
     let base = format!("{scheme}://{addr}");
+    // delayed and API submissions tell the loop which device changed, for the store
+    let (submitted_tx, mut submitted) = mpsc::unbounded_channel::<String>();
+    if api {
+        state.lock().expect("state").api = Some(Api {
+            base: base.clone(),
+            changed: submitted_tx.clone(),
+        });
+    }
     for procs in pending.values_mut() {
         for (p, _) in procs {
             resolve_urls(p, &base);
@@ -181,8 +186,6 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
         }
     };
     tokio::pin!(until_deadline);
-    // delayed submissions tell the loop which device changed, for the store
-    let (submitted_tx, mut submitted) = mpsc::unbounded_channel::<String>();
     let save = |device: &str| -> Result<(), String> {
         match &store {
             Some(st) => st.save(&state.lock().expect("state").hems, device),

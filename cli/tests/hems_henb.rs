@@ -507,3 +507,108 @@ fn henb_refuses_a_bad_data_model_file() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// POSTs `body` to `path` on `addr` with plain HTTP/1.1; returns status and body.
+fn http_post(addr: &str, path: &str, body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut reply = String::new();
+    s.read_to_string(&mut reply).unwrap();
+    let status = reply[9..12].parse().unwrap();
+    let body = reply
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn procedures_from_a_toml_script_and_submitted_while_running() {
+    let dir = std::env::temp_dir().join(format!("femtocwmp-api-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let script = dir.join("script.toml");
+    std::fs::write(
+        &script,
+        r#"
+[[procedure]]
+device = "00A0C6-FAP-LTE-SIM1"
+[procedure.procedure.ConfigureBySetParameterValues]
+parameter_key = "from-toml"
+params = [{ name = "Device.Services.FAPService.1.CellConfig.LTE.RAN.RF.PhyCellID", type = "unsignedInt", value = "11" }]
+"#,
+    )
+    .unwrap();
+    let events = dir.join("events.jsonl");
+    let (mut hems, url) = start_hems(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--duration",
+        "5",
+        "--quiet",
+        "--api",
+        "--script",
+        script.to_str().unwrap(),
+        "--events",
+        events.to_str().unwrap(),
+    ]);
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches("/cwmp")
+        .to_owned();
+    let mut henb = Command::new(env!("CARGO_BIN_EXE_femtocwmp"))
+        .args(["henb", "--hems", &url, "--duration", "4"])
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let (status, body) = http_post(
+        &addr,
+        "/api/procedures",
+        r#"{"device": "00A0C6-FAP-LTE-SIM1", "procedure": {"ConfigureBySetParameterValues": {
+            "params": [{"name": "Device.Services.FAPService.1.CellConfig.LTE.RAN.RF.PhyCellID",
+                        "type": "unsignedInt", "value": "12"}], "parameter_key": "from-api"}}}"#,
+    );
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body, r#"{"id":2}"#);
+    let (status, body) = http_post(
+        &addr,
+        "/api/procedures",
+        r#"{"device": "x", "procedure": {"Nope": {}}}"#,
+    );
+    assert_eq!(status, 400);
+    assert!(body.contains("error"), "{body}");
+    assert!(henb.wait().unwrap().success());
+    assert!(hems.wait().unwrap().success());
+    let log = std::fs::read_to_string(&events).unwrap();
+    for id in [1, 2] {
+        assert!(
+            log.lines().any(|l| l.contains("\"ProcedureFinished\"")
+                && l.contains(&format!("\"id\":{id},"))
+                && l.contains("\"Success\"")),
+            "procedure {id}: {log}"
+        );
+    }
+    assert!(
+        log.contains("6 CONNECTION REQUEST"),
+        "the API procedure came by Connection Request: {log}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn without_api_the_procedure_endpoint_does_not_exist() {
+    let (mut hems, url) = start_hems(&["--listen", "127.0.0.1:0", "--duration", "1", "--quiet"]);
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches("/cwmp")
+        .to_owned();
+    let (status, _) = http_post(&addr, "/api/procedures", "{}");
+    assert_eq!(status, 404);
+    assert!(hems.wait().unwrap().success());
+}
