@@ -14,10 +14,9 @@ use crate::report::{SummaryRow, Trace};
 use femtocwmp::hems::{
     Hems, HemsConfig, HemsEvent, HemsOutput, Procedure, ProcedureId, ProcedureOutcome,
 };
-use femtocwmp::henb::{
-    femtocell_model, Agent, AgentConfig, AgentEvent, FemtocellInfo, IPSEC_ADDRESS,
-};
+use femtocwmp::henb::{femtocell_model, Agent, AgentConfig, AgentEvent, FemtocellInfo};
 use femtocwmp::session::{CpeConfig, EndReason, HttpRequest, Output, Timestamp};
+use femtocwmp::trace::describe;
 use femtocwmp::{decode, Body, DeviceIdStruct, FaultCode, ParameterValueStruct, Value};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
@@ -39,49 +38,6 @@ type Shared<T> = Arc<Mutex<T>>;
 /// Milliseconds since the demo started: the sans-IO clock.
 pub(crate) fn now(start: Instant) -> Timestamp {
     Timestamp(start.elapsed().as_millis() as u64)
-}
-
-fn summary(body: &[u8]) -> String {
-    if body.is_empty() {
-        return "(empty)".into();
-    }
-    match decode(body) {
-        Ok(env) => match &env.body {
-            Body::Inform(i) => {
-                let ev: Vec<String> = i
-                    .event
-                    .iter()
-                    .map(|e| {
-                        if e.command_key.is_empty() {
-                            e.event_code.to_string()
-                        } else {
-                            format!("{} {:?}", e.event_code, e.command_key)
-                        }
-                    })
-                    .collect();
-                let ipsec = i
-                    .parameter(IPSEC_ADDRESS)
-                    .map(|v| format!(", IPsec {v}"))
-                    .unwrap_or_default();
-                format!("Inform [{}]{ipsec}", ev.join(", "))
-            }
-            Body::Download(d) => format!("Download {} {} ({})", d.file_type, d.url, d.command_key),
-            Body::DownloadResponse(r) => format!("DownloadResponse Status {}", r.status),
-            Body::TransferComplete(t) => format!(
-                "TransferComplete {} FaultCode {}",
-                t.command_key, t.fault_struct.fault_code
-            ),
-            Body::SetParameterValues(s) => {
-                format!("SetParameterValues ({} parameters)", s.parameter_list.len())
-            }
-            Body::SetParameterValuesResponse(r) => {
-                format!("SetParameterValuesResponse Status {}", r.status)
-            }
-            Body::Fault(f) => format!("Fault {} {}", f.fault_code, f.fault_string),
-            b => b.method_name().to_owned(),
-        },
-        Err(e) => format!("(undecodable: {e})"),
-    }
 }
 
 /// What the HeMS server shares between connections.
@@ -255,7 +211,7 @@ async fn hems_request(
             .get(&conn.to_string())
             .cloned()
             .unwrap_or_else(|| format!("conn {conn}"));
-        let what = summary(&body);
+        let what = describe(&body);
         st.trace.record(&name, "HeMS", &what);
         if !st.quiet {
             println!("    {name:<10} -> HeMS        {what}");
@@ -280,7 +236,7 @@ async fn hems_request(
         let what = if r.body.is_empty() {
             format!("HTTP {}", r.status)
         } else {
-            summary(&r.body)
+            describe(&r.body)
         };
         st.trace.record("HeMS", &name, &what);
         if !st.quiet {

@@ -3,30 +3,36 @@
 //! table. One self-contained file, no scripts, no external resources.
 
 use std::fmt::Write;
+use std::time::Instant;
 
+use femtocwmp::session::Timestamp;
 use quick_xml::escape::escape;
-
-/// One message of a flow: `from` sent `label` to `to`.
-struct Message {
-    from: String,
-    to: String,
-    label: String,
-}
 
 /// A titled part of the run (registration, one procedure on one HeNB).
 struct Flow {
     title: String,
     /// The HeNB the flow is about, for messages whose sender the server cannot name.
     device: Option<String>,
-    messages: Vec<Message>,
+    /// Its messages (the core's recorder, which also draws the diagram).
+    trace: femtocwmp::trace::Trace,
 }
 
 /// The messages of a run, grouped by flow as they happen. The default one records nothing
 /// (a long-running HeMS must not grow a trace); [`Trace::recording`] keeps everything.
-#[derive(Default)]
 pub(crate) struct Trace {
     on: bool,
     flows: Vec<Flow>,
+    start: Instant,
+}
+
+impl Default for Trace {
+    fn default() -> Self {
+        Trace {
+            on: false,
+            flows: Vec::new(),
+            start: Instant::now(),
+        }
+    }
 }
 
 /// One line of the summary table.
@@ -43,7 +49,7 @@ impl Trace {
     pub(crate) fn recording() -> Trace {
         Trace {
             on: true,
-            flows: Vec::new(),
+            ..Trace::default()
         }
     }
 
@@ -60,7 +66,7 @@ impl Trace {
         self.flows.push(Flow {
             title: title.to_owned(),
             device: device.map(str::to_owned),
-            messages: Vec::new(),
+            trace: femtocwmp::trace::Trace::new(),
         });
     }
 
@@ -72,12 +78,9 @@ impl Trace {
         if self.flows.is_empty() {
             self.begin("Start", None);
         }
+        let at = Timestamp(self.start.elapsed().as_millis() as u64);
         let flow = self.flows.last_mut().expect("a flow");
-        flow.messages.push(Message {
-            from: from.to_owned(),
-            to: to.to_owned(),
-            label: label.to_owned(),
-        });
+        flow.trace.record(at, from, to, label);
     }
 
     /// The HeNB of the current flow, or "HeNB" when the flow is about several.
@@ -119,62 +122,11 @@ impl Trace {
         out.push_str("</table>\n");
         for flow in &self.flows {
             let _ = writeln!(out, "<h2>{}</h2>", escape(&flow.title));
-            out.push_str(&diagram(flow));
+            out.push_str(&flow.trace.to_svg());
         }
         out.push_str("</body></html>\n");
         out
     }
-}
-
-const COLUMN: usize = 260;
-const ROW: usize = 30;
-const TOP: usize = 40;
-
-/// A sequence diagram: one lifeline per participant (in order of appearance), one arrow
-/// per message.
-fn diagram(flow: &Flow) -> String {
-    let mut who: Vec<&str> = Vec::new();
-    for m in &flow.messages {
-        for p in [m.from.as_str(), m.to.as_str()] {
-            if !who.contains(&p) {
-                who.push(p);
-            }
-        }
-    }
-    let x = |p: &str| who.iter().position(|w| *w == p).unwrap_or(0) * COLUMN + COLUMN / 2;
-    let width = who.len().max(1) * COLUMN;
-    let height = TOP + flow.messages.len() * ROW + 20;
-    let mut svg = format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" \
-         font-size=\"12\" font-family=\"sans-serif\">\n<defs><marker id=\"arrow\" \
-         markerWidth=\"10\" markerHeight=\"8\" refX=\"10\" refY=\"4\" orient=\"auto\">\
-         <path d=\"M0,0 L10,4 L0,8 z\"/></marker></defs>\n"
-    );
-    for p in &who {
-        let px = x(p);
-        let _ = writeln!(
-            svg,
-            "<text x=\"{px}\" y=\"20\" text-anchor=\"middle\" font-weight=\"bold\">{}</text>\
-             <line x1=\"{px}\" y1=\"28\" x2=\"{px}\" y2=\"{}\" stroke=\"#999\" \
-             stroke-dasharray=\"4 3\"/>",
-            escape(*p),
-            height - 5
-        );
-    }
-    for (i, m) in flow.messages.iter().enumerate() {
-        let y = TOP + i * ROW + 18;
-        let (x1, x2) = (x(&m.from), x(&m.to));
-        let _ = writeln!(
-            svg,
-            "<line x1=\"{x1}\" y1=\"{y}\" x2=\"{x2}\" y2=\"{y}\" stroke=\"black\" \
-             marker-end=\"url(#arrow)\"/><text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
-            (x1 + x2) / 2,
-            y - 4,
-            escape(&m.label)
-        );
-    }
-    svg.push_str("</svg>\n");
-    svg
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ pub mod codec;
 pub mod configfile;
 pub mod procedures;
 pub mod session;
+pub mod trace;
 
 pub use procedures::{hems, henb};
 
