@@ -7,6 +7,7 @@ use pyo3::types::PyBytes;
 
 mod procedures;
 mod session;
+mod trace;
 
 pyo3::import_exception!(femtocwmp.exceptions, DecodeError);
 pyo3::import_exception!(femtocwmp.exceptions, LocalProtocolError);
@@ -136,5 +137,7 @@ fn _femtocwmp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<procedures::Agent>()?;
     m.add_class::<procedures::Hems>()?;
     m.add_function(wrap_pyfunction!(procedures::femtocell_model, m)?)?;
+    m.add_class::<trace::Trace>()?;
+    m.add_function(wrap_pyfunction!(trace::describe, m)?)?;
     Ok(())
 }

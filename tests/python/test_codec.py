@@ -136,3 +136,37 @@ def test_code_tables_match_the_core():
     assert codes[9003] == "Invalid arguments"
     assert "7 TRANSFER COMPLETE" in femtocwmp.event_codes()
     assert "Inform" in femtocwmp.method_names()
+
+
+def test_a_trace_draws_the_flow_as_svg():
+    t = femtocwmp.Trace(limit=3)
+    inform = next(
+        e for e in femtocwmp._femtocwmp.sample_envelopes() if e["body"]["method"] == "Inform"
+    )
+    t.record_message(0, "HeNB", "HeMS", femtocwmp.encode(inform))
+    t.record(5, "HeMS", "HeNB", "InformResponse <1>")
+    t.record_message(9, "HeNB", "HeMS", b"")
+    assert len(t) == 3
+    at, sender, receiver, label = t.entries()[0]
+    assert (at, sender, receiver) == (0, "HeNB", "HeMS") and label.startswith("Inform [")
+    assert t.entries()[2][3] == "(empty)"
+    svg = t._repr_svg_()
+    assert svg.startswith("<svg ") and "InformResponse &lt;1&gt;" in svg and "+9 ms" in svg
+    t.record(10, "HeMS", "HeNB", "HTTP 204")
+    assert len(t) == 3 and t.dropped == 1
+    t.clear()
+    assert len(t) == 0
+    assert femtocwmp.describe(b"<nope").startswith("(undecodable")
+
+
+def test_messages_render_as_html_tables_in_notebooks():
+    spv = femtocwmp.Message(
+        method="SetParameterValues",
+        parameter_list=[{"name": "Device.X", "type": "unsignedInt", "value": "1 < 2"}],
+        parameter_key="k",
+    )
+    html = spv._repr_html_()
+    assert "<th>name</th><th>type</th><th>value</th>" in html
+    assert "<td>Device.X</td><td>unsignedInt</td><td>1 &lt; 2</td>" in html
+    fault = femtocwmp.Message(method="Fault", fault_code=9005, fault_string="Invalid name")
+    assert 'style="color:#b00">9005' in fault._repr_html_()

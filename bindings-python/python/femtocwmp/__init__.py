@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from . import _femtocwmp
+from ._femtocwmp import Trace, describe
 from ._message import Message, unwrap, wrap
 from .exceptions import (
     CwmpError,
@@ -90,8 +91,10 @@ __all__ = [
     "Message",
     "ProtocolError",
     "RemoteProtocolError",
+    "Trace",
     "check",
     "decode",
+    "describe",
     "encode",
     "event_codes",
     "fault_codes",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from html import escape
 from typing import Any
 
 
@@ -71,8 +72,48 @@ class Message:
         """The JSON form (a fresh copy)."""
         return unwrap(self._data)
 
+    def _repr_html_(self) -> str:
+        """A table for notebooks: parameter lists as name/type/value rows, faults in red."""
+        return _html(self._data)
+
     def __repr__(self) -> str:
         data = dict(self._data)
         head = data.pop("method", None)
         inner = ", ".join(f"{k}={wrap(v)!r}" for k, v in data.items())
         return f"{head}({inner})" if head else f"Message({inner})"
+
+
+_FAULT = ' style="color:#b00"'
+
+
+def _html(value: Any) -> str:
+    if isinstance(value, dict):
+        fault = value.get("method") == "Fault" or "fault_code" in value and value["fault_code"]
+        rows = []
+        for key, v in value.items():
+            if isinstance(v, list) and v and all(_is_param(p) for p in v):
+                cell = _params(v)
+            else:
+                cell = _html(v)
+            red = _FAULT if fault and key in ("method", "fault_code", "fault_string") else ""
+            rows.append(f"<tr><th{red}>{escape(key)}</th><td{red}>{cell}</td></tr>")
+        return "<table>" + "".join(rows) + "</table>"
+    if isinstance(value, list):
+        if not value:
+            return "<i>none</i>"
+        return "<ol>" + "".join(f"<li>{_html(v)}</li>" for v in value) + "</ol>"
+    return escape(str(value))
+
+
+def _is_param(p: Any) -> bool:
+    return isinstance(p, dict) and "name" in p and "value" in p
+
+
+def _params(params: list) -> str:
+    head = "<tr><th>name</th><th>type</th><th>value</th></tr>"
+    rows = "".join(
+        f"<tr><td>{escape(str(p['name']))}</td><td>{escape(str(p.get('type', '')))}</td>"
+        f"<td>{escape(str(p['value']))}</td></tr>"
+        for p in params
+    )
+    return f"<table>{head}{rows}</table>"
