@@ -70,8 +70,8 @@ test-python: venv python-ext lint-python
 	$(PY) -m pytest -q tests/python
 
 lint-python: venv
-	$(VENV)/bin/ruff check bindings-python/python tests/python tools
-	$(VENV)/bin/ruff format --check bindings-python/python tests/python tools
+	$(VENV)/bin/ruff check bindings-python/python tests/python tools examples/python
+	$(VENV)/bin/ruff format --check bindings-python/python tests/python tools examples/python
 
 c-lib:
 	$(CARGO) build -q --release -p femtocwmp-c
