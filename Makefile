@@ -166,9 +166,10 @@ test-readme: venv python-ext c-lib
 
 # ---------------------------------------------------------------- speed and fuzzing
 # The C row: the session bench through the C ABI, against the Rust rate of this same run.
-bench: c-lib venv
-	$(CARGO) bench -q -p femtocwmp --bench codec
+bench: c-lib venv python-ext
 	mkdir -p $(OUT)
+	$(CARGO) bench -q -p femtocwmp --bench codec | tee $(OUT)/bench-codec.txt
+	$(PY) tools/python_bench.py tests/bench-corpus $(OUT)/bench-codec.txt
 	$(CARGO) bench -q -p femtocwmp --bench session | tee $(OUT)/bench-session.txt
 	gcc -O2 -Wall -Wextra -Werror -std=c99 -D_POSIX_C_SOURCE=199309L -Iinclude -Itests/c \
 		bindings-c/bench/session.c target/release/libfemtocwmp.a $(CLIBS) -o $(OUT)/bench_session

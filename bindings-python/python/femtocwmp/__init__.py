@@ -144,7 +144,7 @@ def decode(data: bytes, **limits: int) -> Envelope:
     ``max_string_len``, ``max_array_len``) tighten or loosen the defaults.
     Raises :class:`DecodeError` (a ``ValueError``) for what cannot be read.
     """
-    return Envelope(_femtocwmp.decode(bytes(data), **limits))
+    return Envelope._trusted(_femtocwmp.decode(bytes(data), **limits))
 
 
 def encode(envelope: Envelope | Mapping[str, Any]) -> bytes:

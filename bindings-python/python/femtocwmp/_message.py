@@ -9,7 +9,7 @@ from typing import Any
 
 def wrap(value: Any) -> Any:
     if isinstance(value, dict):
-        return Message(value)
+        return Message._trusted(value)
     if isinstance(value, list):
         return tuple(wrap(v) for v in value)
     return value
@@ -17,7 +17,7 @@ def wrap(value: Any) -> Any:
 
 def unwrap(value: Any) -> Any:
     if isinstance(value, Message):
-        return value.to_dict()
+        return value._data  # plain data, never mutated: no copy needed to read it
     if isinstance(value, (list, tuple)):
         return [unwrap(v) for v in value]
     if isinstance(value, Mapping):
@@ -38,6 +38,14 @@ class Message:
         merged = dict(unwrap(data or {}))
         merged.update(unwrap(fields))
         object.__setattr__(self, "_data", merged)
+
+    @classmethod
+    def _trusted(cls, data: dict) -> Message:
+        """A view of `data` without copying it: for plain data that nobody mutates (what
+        decode returns, a part of another message)."""
+        m = object.__new__(cls)
+        object.__setattr__(m, "_data", data)
+        return m
 
     def __getattr__(self, name: str) -> Any:
         try:
