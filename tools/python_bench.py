@@ -14,8 +14,9 @@ import re
 import sys
 import time
 
-import femtocwmp
 from lxml import etree
+
+import femtocwmp
 
 
 def best(f, budget=0.5):
@@ -67,11 +68,11 @@ def main(argv):
         data = path.read_bytes()
         mb = len(data) / 1e6
         env = femtocwmp.decode(data)
-        dec = best(lambda: femtocwmp.decode(data))
-        enc = best(lambda: femtocwmp.encode(env))
-        lx = best(lambda: lxml_extract(data))
+        dec = best(lambda data=data: femtocwmp.decode(data))
+        enc = best(lambda env=env: femtocwmp.encode(env))
+        lx = best(lambda data=data: lxml_extract(data))
         rust_dec = rust.get(path.name, (0.0, 0.0))[0]
-        vs_rust = f"{(mb / rust_dec) and dec / (mb / rust_dec):6.2f}x" if rust_dec else "    n/a"
+        vs_rust = f"{dec / (mb / rust_dec):6.2f}x" if rust_dec else "    n/a"
         print(
             f"{path.name:<28} {mb / dec:9.0f} {vs_rust:>7} {mb / lx:9.0f} "
             f"{lx / dec:7.2f}x {mb / enc:9.0f}"
