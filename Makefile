@@ -2,7 +2,7 @@
 #   make demo    the main job
 #   make test    every test: Rust, Python, C, header freshness, schema validation, README
 # Everything else it needs is installed into project-local places, at pinned versions:
-# .venv (maturin, pytest, lxml, ruff) and cargo's bin (cbindgen).
+# .venv (maturin, pytest, lxml, ruff, nbclient + ipykernel) and cargo's bin (cbindgen).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -15,7 +15,8 @@ CBINDGEN := $(HOME)/.cargo/bin/cbindgen
 OUT := tests/out
 CFLAGS_TEST := -Wall -Wextra -Werror -std=c99 -Iinclude
 CLIBS := -lpthread -ldl -lm
-PY_PINS := maturin==1.16.0 pytest==9.2.0 lxml==6.1.3 ruff==0.17.5
+PY_PINS := maturin==1.16.0 pytest==9.2.0 lxml==6.1.3 ruff==0.17.5 \
+	nbclient==0.11.0 nbformat==5.11.1 ipykernel==7.4.0
 PREFIX ?= /usr/local
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 
@@ -68,6 +69,7 @@ python-ext: venv
 
 test-python: venv python-ext lint-python
 	$(PY) -m pytest -q tests/python
+	$(PY) tools/run_notebook.py examples/notebooks/cm_procedures.ipynb 2>&1 | grep -v "without encryption"
 
 lint-python: venv
 	$(VENV)/bin/ruff check bindings-python/python tests/python tools examples/python
