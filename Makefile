@@ -16,7 +16,7 @@ OUT := tests/out
 CFLAGS_TEST := -Wall -Wextra -Werror -std=c99 -Iinclude
 CLIBS := -lpthread -ldl -lm
 PY_PINS := maturin==1.16.0 pytest==9.2.0 lxml==6.1.3 ruff==0.17.5 \
-	nbclient==0.11.0 nbformat==5.11.1 ipykernel==7.4.0
+	nbclient==0.11.0 nbformat==5.11.1 ipykernel==7.4.0 mypy==2.4.1
 PREFIX ?= /usr/local
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 
@@ -69,6 +69,7 @@ python-ext: venv
 
 test-python: venv python-ext lint-python
 	$(PY) -m pytest -q tests/python
+	MYPY_CACHE_DIR=$(OUT)/mypy-cache $(PY) -m mypy.stubtest femtocwmp._femtocwmp
 	$(PY) tools/run_notebook.py examples/notebooks/cm_procedures.ipynb 2>&1 | grep -v "without encryption"
 
 lint-python: venv

@@ -82,6 +82,29 @@ fn method_names() -> Vec<&'static str> {
     femtocwmp::Body::METHOD_NAMES.to_vec()
 }
 
+/// Every method with its arguments at their defaults, as `(name, JSON form)`: what the
+/// Python message classes are generated from.
+#[pyfunction]
+fn method_defaults<'py>(py: Python<'py>) -> PyResult<Vec<(&'static str, Bound<'py, PyAny>)>> {
+    femtocwmp::Body::METHOD_NAMES
+        .iter()
+        .chain(["Empty"].iter())
+        .map(|m| {
+            let body = femtocwmp::Body::with_defaults(m).expect("every method has defaults");
+            Ok((*m, to_py(py, &body)?))
+        })
+        .collect()
+}
+
+/// A message body in its JSON form, checked and normalised by the core: `ValueError` when
+/// a field has the wrong type or a required one is missing.
+#[pyfunction]
+fn validate_body<'py>(py: Python<'py>, body: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    let b: femtocwmp::Body = pythonize::depythonize(body)
+        .map_err(|e| PyValueError::new_err(format!("not a valid message: {e}")))?;
+    to_py(py, &b)
+}
+
 /// Every named fault code as `(number, description)`.
 #[pyfunction]
 fn fault_codes() -> Vec<(u32, &'static str)> {
@@ -126,6 +149,8 @@ fn _femtocwmp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(encode, m)?)?;
     m.add_function(wrap_pyfunction!(check, m)?)?;
     m.add_function(wrap_pyfunction!(method_names, m)?)?;
+    m.add_function(wrap_pyfunction!(method_defaults, m)?)?;
+    m.add_function(wrap_pyfunction!(validate_body, m)?)?;
     m.add_function(wrap_pyfunction!(fault_codes, m)?)?;
     m.add_function(wrap_pyfunction!(event_codes, m)?)?;
     m.add_function(wrap_pyfunction!(sample_envelopes, m)?)?;

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from . import _femtocwmp
+from . import _femtocwmp, messages
 from ._femtocwmp import Trace, describe
 from ._message import Message, unwrap, wrap
 from .exceptions import (
@@ -92,6 +92,7 @@ __all__ = [
     "ProtocolError",
     "RemoteProtocolError",
     "Trace",
+    "messages",
     "check",
     "decode",
     "describe",

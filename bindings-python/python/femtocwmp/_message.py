@@ -6,10 +6,14 @@ from collections.abc import Iterator, Mapping
 from html import escape
 from typing import Any
 
+# method name -> its class (filled by femtocwmp.messages)
+BODY_CLASSES: dict = {}
+
 
 def wrap(value: Any) -> Any:
     if isinstance(value, dict):
-        return Message._trusted(value)
+        cls = BODY_CLASSES.get(value.get("method"), Message) if "method" in value else Message
+        return cls._trusted(value)
     if isinstance(value, list):
         return tuple(wrap(v) for v in value)
     return value
