@@ -140,3 +140,16 @@ def test_connection_request_checks_and_bad_input():
     else:
         raise AssertionError("a bad procedure must raise")
     assert isinstance(femtocwmp.femtocell_model, object)
+
+
+def test_agents_and_sessions_show_as_tables_in_notebooks():
+    henb, _ = world()
+    html = henb._repr_html_()
+    assert "<caption>Agent</caption>" in html and "172.16.0.10" in html and "S1" in html
+    out = henb.poll_output()
+    while not isinstance(out, Transmit):
+        out = henb.poll_output()
+    accepted = femtocwmp.Acceptor.accept(out.headers, out.body, 0)
+    session = accepted.into_session({})
+    assert "<caption>AcsSession</caption>" in session._repr_html_()
+    assert "<td>open</td>" in session._repr_html_()

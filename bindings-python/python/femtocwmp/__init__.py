@@ -11,6 +11,14 @@ Decode a message, look at it, encode one::
 
 Messages use the core's JSON form: field names are the CWMP element names in snake_case,
 the body carries its method name in ``method`` (see ``to_dict()``).
+
+Threads: messages are immutable and may be shared freely. Sessions, :class:`Agent` and
+:class:`Hems` may be used from any thread: each call holds the GIL from start to end, so
+calls on one object never overlap and its state stays whole. The order of the calls is the
+protocol, though (an input, then draining its outputs): keep them together with a lock when
+several threads drive one object, as the examples do. :func:`decode` and :func:`encode`
+release the GIL while they work on large messages. A :class:`Trace` stays on the thread that
+made it.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from typing import Any
 
 from . import _femtocwmp
 from ._message import Message, unwrap, wrap
-from .session import IDLE, Idle, Timeout, _output
+from .session import IDLE, Idle, Timeout, _facts_table, _output
 
 __all__ = [
     "Agent",
@@ -117,6 +117,17 @@ class Agent:
     @property
     def in_session(self) -> bool:
         return self._inner.in_session
+
+    def _repr_html_(self) -> str:
+        """A small table for notebooks: the device and where it stands."""
+        facts = {
+            "device": self.value("Device.DeviceInfo.SerialNumber"),
+            "HeMS": self.value("Device.ManagementServer.URL"),
+            "software": self.value("Device.DeviceInfo.SoftwareVersion"),
+            "IPsec inner address": self.value("Device.FAP.Tunnel.IKESA.1.IPAddress"),
+            "in a session": self.in_session,
+        }
+        return _facts_table("Agent", facts)
 
     def poll_output(self) -> Any:
         raw = self._inner.poll_output()

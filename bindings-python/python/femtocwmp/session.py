@@ -207,6 +207,22 @@ class _Session:
     def is_ended(self) -> bool:
         return self._inner.is_ended
 
+    def _facts(self) -> dict:
+        return {"CWMP version": self.version, "state": "ended" if self.is_ended else "open"}
+
+    def _repr_html_(self) -> str:
+        """A small table for notebooks: what the session is and where it stands."""
+        return _facts_table(type(self).__name__, self._facts())
+
+
+def _facts_table(title: str, facts: dict) -> str:
+    from html import escape
+
+    rows = "".join(
+        f"<tr><th>{escape(str(k))}</th><td>{escape(str(v))}</td></tr>" for k, v in facts.items()
+    )
+    return f"<table><caption>{escape(title)}</caption>{rows}</table>"
+
 
 class CpeSession(_Session):
     """The HeNB side of one session. The first output is the POST of the Inform.
