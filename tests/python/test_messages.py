@@ -67,3 +67,22 @@ def test_decoded_bodies_are_the_classes_and_match_works():
     )
     again = femtocwmp.decode(femtocwmp.encode(femtocwmp.Envelope.new("1.2", spv))).body
     assert again == spv and type(again) is SetParameterValues
+
+
+def test_the_code_enums_hold_every_core_code_and_nothing_else():
+    core_faults = dict(femtocwmp._femtocwmp.fault_codes())
+    assert {int(c) for c in femtocwmp.FaultCode} == set(core_faults)
+    for code, text in core_faults.items():
+        assert femtocwmp.FaultCode(code).description == text
+    assert {e.value for e in femtocwmp.EventCode} == set(femtocwmp.event_codes())
+    assert femtocwmp.FaultCode.INVALID_PARAMETER_NAME == 9005
+    assert femtocwmp.EventCode.BOOT == "1 BOOT"
+
+
+def test_from_dict_checks_a_body_and_gives_its_class():
+    body = {"method": "Reboot", "command_key": "rb-1"}
+    msg = femtocwmp.Message.from_dict(body)
+    assert type(msg) is messages.Reboot and msg.to_dict() == body
+    with pytest.raises(ValueError):
+        femtocwmp.Message.from_dict({"method": "Reboot", "command_key": 5})
+    assert femtocwmp.Message.from_dict({"name": "x"}).name == "x"

@@ -29,6 +29,7 @@ from typing import Any
 from . import _femtocwmp, messages
 from ._femtocwmp import Trace, describe
 from ._message import Message, unwrap, wrap
+from .codes import EventCode, FaultCode
 from .exceptions import (
     CwmpError,
     DecodeError,
@@ -99,6 +100,8 @@ __all__ = [
     "Message",
     "ProtocolError",
     "RemoteProtocolError",
+    "EventCode",
+    "FaultCode",
     "Trace",
     "messages",
     "check",

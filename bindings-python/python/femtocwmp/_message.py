@@ -80,6 +80,17 @@ class Message:
     def __dir__(self) -> list:
         return sorted(set(super().__dir__()) | set(self._data))
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Message:
+        """A message from its JSON form; a body (with ``method``) is checked by the core and
+        comes back as its method's class."""
+        data = unwrap(data)
+        if isinstance(data, Mapping) and "method" in data and data["method"] in BODY_CLASSES:
+            from ._femtocwmp import validate_body
+
+            return wrap(validate_body(dict(data)))
+        return cls(data)
+
     def to_dict(self) -> dict:
         """The JSON form (a fresh copy)."""
         return unwrap(self._data)
