@@ -91,6 +91,7 @@ test-c: c-lib
 	gcc -O2 -Wall -Wextra -Werror -std=c99 -D_POSIX_C_SOURCE=199309L -Iinclude -Itests/c \
 		bindings-c/bench/session.c target/release/libfemtocwmp.a $(CLIBS) -o $(OUT)/bench_session
 	$(OUT)/bench_session 0 0.05 > /dev/null
+	$(OUT)/bench_session 0 0 3 > /dev/null && $(OUT)/bench_session 0 0 3 json > /dev/null
 	for t in $(C_TESTS); do \
 		args=$$([ $$t = test_codec ] && echo tests/corpus/*.xml || true); \
 		$(OUT)/$$t $$args; \
@@ -177,6 +178,9 @@ bench: c-lib venv python-ext
 	gcc -O2 -Wall -Wextra -Werror -std=c99 -D_POSIX_C_SOURCE=199309L -Iinclude -Itests/c \
 		bindings-c/bench/session.c target/release/libfemtocwmp.a $(CLIBS) -o $(OUT)/bench_session
 	$(OUT)/bench_session $$(sed -n 's/^ *full sessions: *\([0-9]*\) .*/\1/p' $(OUT)/bench-session.txt)
+	$(PY) tools/instruction_ratio.py \
+		$$($(CARGO) bench -q -p femtocwmp --bench session --no-run --message-format=json 2>/dev/null \
+			| sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n1) $(OUT)/bench_session
 	$(CARGO) bench -q -p femtocwmp --bench procedures
 	$(CARGO) build -q --release -p femtocwmp-cli
 	$(PY) tools/load_bench.py target/release/femtocwmp 10000 1

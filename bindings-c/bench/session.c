@@ -183,6 +183,17 @@ int main(int argc, char **argv) {
 
     message *post = malloc(sizeof *post), *resp = malloc(sizeof *resp);
     if (!post || !resp) return 1;
+    if (argc > 3) { /* exactly N sessions of the API named, for callgrind instruction counts */
+        long count = strtol(argv[3], NULL, 10);
+        int typed = argc > 4 && strcmp(argv[4], "json") == 0 ? 0 : 1;
+        for (long i = 0; i < count; i++) session(typed, post, resp);
+        printf("%ld %s sessions\n", count, typed ? "typed" : "JSON");
+        femtocwmp_cpe_config_free(cpe_config);
+        femtocwmp_acs_config_free(acs_config);
+        free(post);
+        free(resp);
+        return 0;
+    }
     printf("complete CM sessions through the C ABI (borrowed outputs copied):\n");
     for (int typed = 1; typed >= 0; typed--) {
         int posts = session(typed, post, resp);

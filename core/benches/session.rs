@@ -143,6 +143,21 @@ fn main() {
     };
     let acs_config = Arc::new(AcsConfig::default());
     let inform = inform();
+    // `--count N`: exactly N sessions and nothing else, for instruction counts under
+    // `valgrind --tool=callgrind` (repeatable where wall-clock rates are not)
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(n) = args
+        .iter()
+        .position(|a| a == "--count")
+        .and_then(|i| args.get(i + 1))
+    {
+        let n: usize = n.parse().expect("--count N");
+        for _ in 0..n {
+            black_box(session(&cpe_config, &acs_config, &inform, false));
+        }
+        println!("{n} sessions");
+        return;
+    }
 
     // reference: the codec alone, same five messages
     let msgs: Vec<Envelope> = vec![
