@@ -59,6 +59,7 @@ def main(argv: list) -> int:
             henb = subprocess.run(
                 [binary, "henb", "--hems", url, "--count", str(count), "--ramp", ramp]
                 + ["--serial-prefix", "LOAD", "--stop-after-sessions", str(count)]
+                + ["--shared-cr-port"]
                 + ["--stats", "--duration", "100"],
                 capture_output=True,
                 text=True,

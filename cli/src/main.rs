@@ -146,6 +146,10 @@ enum Command {
         /// Print session statistics at the end (count, rate, p50/p99 session time).
         #[arg(long)]
         stats: bool,
+        /// Listen for Connection Requests on one port for all HeNBs (a path each) instead of
+        /// a port each: for load runs of thousands.
+        #[arg(long)]
+        shared_cr_port: bool,
     },
     /// A HeMS, its file server and N simulated HeNBs on loopback HTTP: registration and
     /// the three TS 32.593 configuration-management flows, each message as it crosses the
@@ -313,6 +317,7 @@ fn run(cli: Cli) -> Result<(), String> {
             ramp,
             stop_after_sessions,
             stats,
+            shared_cr_port,
         } => {
             if count == 0 {
                 return Err("--count must be at least 1".into());
@@ -333,6 +338,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 ramp: ramp.map(std::time::Duration::from_secs_f64),
                 stop_after_sessions,
                 show_stats: stats,
+                shared_cr_port,
             }))
         }
         Command::Demo { henbs, quiet, html } => {

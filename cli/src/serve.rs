@@ -319,6 +319,8 @@ pub struct HenbOptions {
     pub stop_after_sessions: Option<usize>,
     /// Print session statistics at the end.
     pub show_stats: bool,
+    /// One Connection Request port for all HeNBs (a path each) instead of one each.
+    pub shared_cr_port: bool,
 }
 
 /// One entry of a `--data-model` file: a new value for a parameter of the femtocell model,
@@ -408,6 +410,7 @@ pub async fn henb(options: HenbOptions) -> Result<(), String> {
         ramp,
         stop_after_sessions,
         show_stats,
+        shared_cr_port,
     } = options;
     let overrides = match &data_model {
         Some(path) => read_data_model(path)?,
@@ -465,12 +468,17 @@ pub async fn henb(options: HenbOptions) -> Result<(), String> {
     )?;
     let overrides = Arc::new(overrides);
     let stats: SharedStats = Arc::default();
-    // one Connection Request listener for all of them, a path each (a port each would cost
-    // a file descriptor and a bind per HeNB)
+    // with --shared-cr-port, one Connection Request listener for all, a path each (a port
+    // each costs a descriptor and a bind per HeNB: what a load run of thousands avoids)
     let routes = CrRoutes::default();
-    let cr = serve_connection_requests(routes.clone())
-        .await
-        .map_err(|e| format!("cannot listen for Connection Requests: {e}"))?;
+    let shared = if shared_cr_port {
+        let addr = serve_connection_requests(routes.clone())
+            .await
+            .map_err(|e| format!("cannot listen for Connection Requests: {e}"))?;
+        Some(addr)
+    } else {
+        None
+    };
     let (senders_tx, mut senders_rx) = mpsc::unbounded_channel();
     for i in 1..=count {
         // HeNB i boots at i/count of the ramp (all at once without --ramp)
@@ -486,11 +494,29 @@ pub async fn henb(options: HenbOptions) -> Result<(), String> {
         tokio::spawn(async move {
             tokio::time::sleep(boot).await;
             let (tx, rx) = mpsc::unbounded_channel();
-            let path = format!("/cr/{prefix}{i}");
-            routes
-                .lock()
-                .expect("routes")
-                .insert(path.clone(), tx.clone());
+            let (cr, path) = match shared {
+                Some(addr) => (addr, format!("/cr/{prefix}{i}")),
+                None => {
+                    // its own port, as a real HeNB
+                    let own = CrRoutes::default();
+                    match serve_connection_requests(own.clone()).await {
+                        Ok(addr) => {
+                            own.lock().expect("routes").insert("/cr".into(), tx.clone());
+                            (addr, "/cr".to_owned())
+                        }
+                        Err(e) => {
+                            tracing::warn!("HeNB {prefix}{i}: cannot listen: {e}");
+                            return;
+                        }
+                    }
+                }
+            };
+            if shared.is_some() {
+                routes
+                    .lock()
+                    .expect("routes")
+                    .insert(path.clone(), tx.clone());
+            }
             let info = femtocell_info(&prefix, i, &hems_url, &format!("http://{cr}{path}"));
             let config = AgentConfig {
                 device_id: info.device_id.clone(),

@@ -119,6 +119,7 @@ fn every_subcommand_explains_itself() {
                 "--tls-cert",
                 "--client-ca",
                 "--username",
+                "--api",
             ][..],
         ),
         (
@@ -130,6 +131,7 @@ fn every_subcommand_explains_itself() {
                 "--data-model",
                 "--ramp",
                 "--stats",
+                "--shared-cr-port",
             ][..],
         ),
         ("decode", &["--pretty"][..]),

@@ -562,8 +562,18 @@ params = [{ name = "Device.Services.FAPService.1.CellConfig.LTE.RAN.RF.PhyCellID
         .trim_start_matches("http://")
         .trim_end_matches("/cwmp")
         .to_owned();
+    // one Connection Request port for all simulated HeNBs: the API's procedure still
+    // reaches SIM1 by its own path
     let mut henb = Command::new(env!("CARGO_BIN_EXE_femtocwmp"))
-        .args(["henb", "--hems", &url, "--duration", "4"])
+        .args([
+            "henb",
+            "--hems",
+            &url,
+            "--duration",
+            "4",
+            "--shared-cr-port",
+        ])
+        .args(["--count", "2"])
         .spawn()
         .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(1500));
