@@ -480,6 +480,52 @@ async fn post(
     Ok((status, headers, body))
 }
 
+/// Where a Download's file is: the HeMS's own address (then with its TLS) or another host.
+async fn file_server(hems: &Dialer, url: &str) -> Result<Dialer, (FaultCode, String)> {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Err((
+            FaultCode::UnsupportedTransferProtocol,
+            format!("{url} is not a URL"),
+        ));
+    };
+    let https = scheme.eq_ignore_ascii_case("https");
+    let authority = rest.split('/').next().unwrap_or("");
+    let (host, lookup) = match authority.rsplit_once(':') {
+        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => (h, authority.to_owned()),
+        _ => (
+            authority,
+            format!("{authority}:{}", if https { 443 } else { 80 }),
+        ),
+    };
+    let addr = tokio::net::lookup_host(lookup.as_str())
+        .await
+        .ok()
+        .and_then(|mut a| a.next())
+        .ok_or_else(|| {
+            (
+                FaultCode::FileServerUnreachable,
+                format!("cannot resolve {authority}"),
+            )
+        })?;
+    if addr == hems.addr && https == hems.tls.is_some() {
+        return Ok(hems.clone());
+    }
+    let tls = if https {
+        let Some((connector, _)) = &hems.tls else {
+            return Err((
+                FaultCode::UnsupportedTransferProtocol,
+                format!("{url}: https needs the HeNBs' --ca"),
+            ));
+        };
+        let name =
+            crate::tls::server_name(host).map_err(|e| (FaultCode::FileServerUnreachable, e))?;
+        Some((connector.clone(), name))
+    } else {
+        None
+    };
+    Ok(Dialer { addr, tls })
+}
+
 async fn fetch(
     server: &Dialer,
     url: &str,
@@ -651,7 +697,10 @@ pub(crate) async fn run_henb(
                     password,
                     ..
                 }) => {
-                    let result = fetch(&hems, &url, &username, &password).await;
+                    let result = match file_server(&hems, &url).await {
+                        Ok(server) => fetch(&server, &url, &username, &password).await,
+                        Err(fault) => Err(fault),
+                    };
                     agent.download_finished(&command_key, result, now(start));
                 }
                 Output::Event(AgentEvent::SessionStarted { .. }) => {

@@ -622,3 +622,64 @@ fn without_api_the_procedure_endpoint_does_not_exist() {
     assert_eq!(status, 404);
     assert!(hems.wait().unwrap().success());
 }
+
+#[test]
+fn a_download_from_a_file_server_on_another_host_is_fetched_there() {
+    let dir = std::env::temp_dir().join(format!("femtocwmp-files2-{}", std::process::id()));
+    let files = dir.join("files");
+    std::fs::create_dir_all(&files).unwrap();
+    std::fs::write(
+        files.join("other.xml"),
+        "<configDataFile><configData><Device><Services><FAPService index=\"1\"><CellConfig>\
+         <LTE><RAN><RF><EARFCNDL>1450</EARFCNDL></RF></RAN></LTE></CellConfig></FAPService>\
+         </Services></Device></configData></configDataFile>",
+    )
+    .unwrap();
+    // a second process serves the files only; the HeMS has none
+    let (mut file_server, file_url) = start_hems(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--duration",
+        "5",
+        "--quiet",
+        "--files",
+        files.to_str().unwrap(),
+    ]);
+    let base = file_url.trim_end_matches("/cwmp");
+    let script = dir.join("script.json");
+    std::fs::write(
+        &script,
+        format!(
+            r#"[{{"device": "00A0C6-FAP-LTE-SIM1", "procedure": {{"ConfigureByFileDownload": {{
+                "url": "{base}/files/other.xml", "username": "", "password": "", "file_size": 0,
+                "target_file_name": "", "delay_seconds": 0, "timeout_ms": 10000}}}}}}]"#
+        ),
+    )
+    .unwrap();
+    let events = dir.join("events.jsonl");
+    let (mut hems, url) = start_hems(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--duration",
+        "4",
+        "--quiet",
+        "--script",
+        script.to_str().unwrap(),
+        "--events",
+        events.to_str().unwrap(),
+    ]);
+    let henb = Command::new(env!("CARGO_BIN_EXE_femtocwmp"))
+        .args(["henb", "--hems", &url, "--duration", "3"])
+        .output()
+        .unwrap();
+    assert!(henb.status.success());
+    assert!(hems.wait().unwrap().success());
+    assert!(file_server.wait().unwrap().success());
+    let log = std::fs::read_to_string(&events).unwrap();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("\"ProcedureFinished\"") && l.contains("\"Success\"")),
+        "{log}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
