@@ -423,11 +423,8 @@ pub extern "C" fn femtocwmp_event_device(
     out: *mut femtocwmp_str,
 ) -> femtocwmp_result {
     str_out(ev, out, "device", |ev| match ev {
-        Ev::Hems(h::HemsEvent::Informed { device, .. })
-        | Ev::Hems(h::HemsEvent::IpsecAddressChanged { device, .. })
-        | Ev::Hems(h::HemsEvent::ProcedureFinished { device, .. })
-        | Ev::Hems(h::HemsEvent::SessionEnded { device, .. })
-        | Ev::ConnectionRequest { device, .. }
+        Ev::Hems(e) => Some(e.device()),
+        Ev::ConnectionRequest { device, .. }
         | Ev::LoadDevice { device, .. }
         | Ev::StoreDevice { device, .. } => Some(device),
         _ => None,

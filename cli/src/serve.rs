@@ -223,7 +223,7 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
                         });
                     }
                 }
-                save(event_device(&e))?;
+                save(e.device())?;
                 match &e {
                     HemsEvent::ProcedureFinished {
                         id,
@@ -265,17 +265,6 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
             Some(_) => {}
             None => return log.flush().map_err(|e| format!("cannot write events: {e}")),
         }
-    }
-}
-
-/// The device a HeMS event is about.
-fn event_device(e: &HemsEvent) -> &str {
-    match e {
-        HemsEvent::Informed { device, .. }
-        | HemsEvent::IpsecAddressChanged { device, .. }
-        | HemsEvent::ProcedureFinished { device, .. }
-        | HemsEvent::SessionEnded { device, .. } => device,
-        _ => "",
     }
 }
 

@@ -139,6 +139,18 @@ pub enum HemsEvent {
     },
 }
 
+impl HemsEvent {
+    /// The device (`OUI-ProductClass-Serial`) the event is about.
+    pub fn device(&self) -> &str {
+        match self {
+            HemsEvent::Informed { device, .. }
+            | HemsEvent::IpsecAddressChanged { device, .. }
+            | HemsEvent::ProcedureFinished { device, .. }
+            | HemsEvent::SessionEnded { device, .. } => device,
+        }
+    }
+}
+
 /// What the transport must do.
 #[derive(Debug, Clone, PartialEq)]
 #[must_use]
