@@ -120,6 +120,22 @@ fn session(
     }
 }
 
+/// Reads every event of `bytes` with bare quick-xml and counts them.
+fn tokenise(bytes: &[u8]) -> usize {
+    let mut reader = quick_xml::Reader::from_reader(bytes);
+    let mut n = 0;
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => return n,
+            Ok(e) => {
+                black_box(&e);
+                n += 1
+            }
+            Err(e) => panic!("tokenise: {e}"),
+        }
+    }
+}
+
 fn per_second<F: FnMut()>(mut f: F, budget: Duration) -> f64 {
     let mut best = 0.0f64;
     for _ in 0..5 {
@@ -193,6 +209,17 @@ fn main() {
         },
         budget,
     );
+    // floor under the codec: bare quick-xml tokenisation of the same messages' bytes (what
+    // any quick-xml based decoder must pay before it reads a single value)
+    let wire: Vec<Vec<u8>> = msgs.iter().map(encode).collect();
+    let tokenise = per_second(
+        || {
+            for bytes in &wire {
+                black_box(tokenise(black_box(bytes)));
+            }
+        },
+        budget,
+    );
     let sessions = per_second(
         || {
             black_box(session(&cpe_config, &acs_config, &inform, false));
@@ -201,6 +228,7 @@ fn main() {
     );
     let parked = session(&cpe_config, &acs_config, &inform, true);
     println!("complete CM sessions (Inform 40 params, SPV 10 params), both machines, one core:");
+    println!("  tokenise only (bare quick-xml, same bytes):      {tokenise:>10.0} /s");
     println!("  codec only (encode+decode of the same messages): {codec:>10.0} /s");
     println!("  full sessions:                                   {sessions:>10.0} /s  ({:.2}x the codec-only rate; target >= 50000/s)", sessions / codec);
     println!(
