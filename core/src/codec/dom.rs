@@ -19,33 +19,37 @@ use super::error::{DecodeError, DecodeLimits};
 pub(crate) type NodeId = u32;
 const NONE: NodeId = u32::MAX;
 
-/// A node's character data.
-#[derive(Clone, Copy)]
-enum Text {
-    /// `len` bytes of the input from `start`.
-    Span { start: u32, len: u32 },
-    /// An entry of `Dom::owned` (text split by references or CDATA).
-    Owned(u32),
-}
+/// Marks a node's text as an entry of `Dom::owned` (in `text_len`; `text_start` is then
+/// the entry's index).
+const OWNED: u32 = 1 << 31;
 
-/// One element of the tree.
+/// One element of the tree: 36 bytes, written once when its start tag is read. The local
+/// name is not located here but where it is compared (`is_named`, from the end of the name):
+/// most names are read once or never.
 #[derive(Clone, Copy)]
 pub(crate) struct Node {
-    /// The start tag's content (name and attributes) in the input.
-    tag_start: u32,
+    /// Byte offset of the start tag (its `<`) in the input; the tag's content follows.
+    offset: u32,
+    /// Length of the start tag's content (name and attributes).
     tag_len: u32,
-    name_len: u16,
-    /// Where the local name starts within the name (after a prefix).
-    local_off: u16,
-    text: Text,
+    name_len: u32,
+    /// The character data: `text_len` bytes of the input from `text_start`, or, when
+    /// `text_len` has the `OWNED` bit (text split by references or CDATA), the entry
+    /// `text_start` of `Dom::owned`.
+    text_start: u32,
+    text_len: u32,
     parent: NodeId,
     first_child: NodeId,
-    last_child: NodeId,
     next_sibling: NodeId,
     /// Number of child elements.
     child_count: u32,
-    /// Byte offset of the start tag in the input.
-    offset: u32,
+}
+
+/// An element whose end tag has not been read yet.
+struct Open {
+    id: NodeId,
+    /// Its last child so far, to link the next one to.
+    last_child: NodeId,
 }
 
 thread_local! {
@@ -102,7 +106,7 @@ impl<'a> Dom<'a> {
             whole: None,
         };
         dom.nodes.reserve((input.len() / 48).min(1 << 16));
-        let mut stack: Vec<NodeId> = Vec::with_capacity(16);
+        let mut stack: Vec<Open> = Vec::with_capacity(16);
         let mut seen_root = false;
         loop {
             let offset = reader.buffer_position() as usize;
@@ -113,18 +117,21 @@ impl<'a> Dom<'a> {
             match event {
                 Event::Start(start) => {
                     let id = dom.add_node(
-                        &stack,
+                        &mut stack,
                         offset,
                         start.len(),
                         start.name().as_ref(),
                         limits,
                         &mut seen_root,
                     )?;
-                    stack.push(id);
+                    stack.push(Open {
+                        id,
+                        last_child: NONE,
+                    });
                 }
                 Event::Empty(start) => {
                     dom.add_node(
-                        &stack,
+                        &mut stack,
                         offset,
                         start.len(),
                         start.name().as_ref(),
@@ -136,11 +143,11 @@ impl<'a> Dom<'a> {
                     stack.pop();
                 }
                 Event::Text(text) => {
-                    if let Some(&top) = stack.last() {
+                    if let Some(top) = stack.last() {
                         // Only leaves keep text: the whitespace between child elements is
                         // layout.
-                        if dom.nodes[top as usize].child_count == 0 {
-                            dom.append_text(top, offset, &text, limits)?;
+                        if top.last_child == NONE {
+                            dom.append_text(top.id, offset, &text, limits)?;
                         }
                     } else if text.iter().any(|b| !b.is_ascii_whitespace()) {
                         return Err(DecodeError::Xml {
@@ -150,16 +157,16 @@ impl<'a> Dom<'a> {
                     }
                 }
                 Event::CData(data) => {
-                    if let Some(&top) = stack.last() {
-                        dom.append_owned(top, &data, limits, offset)?;
+                    if let Some(top) = stack.last() {
+                        dom.append_owned(top.id, &data, limits, offset)?;
                     }
                 }
                 Event::GeneralRef(reference) => {
                     let resolved = resolve_reference(&reference, offset)?;
-                    if let Some(&top) = stack.last() {
+                    if let Some(top) = stack.last() {
                         let mut buf = [0u8; 4];
                         dom.append_owned(
-                            top,
+                            top.id,
                             resolved.encode_utf8(&mut buf).as_bytes(),
                             limits,
                             offset,
@@ -174,8 +181,8 @@ impl<'a> Dom<'a> {
                 }
                 Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
                 Event::Eof => {
-                    if let Some(&open) = stack.last() {
-                        let name = String::from_utf8_lossy(dom.qname(open)).into_owned();
+                    if let Some(open) = stack.last() {
+                        let name = String::from_utf8_lossy(dom.qname(open.id)).into_owned();
                         return Err(DecodeError::Xml {
                             offset: input.len(),
                             message: format!("unexpected end of input inside <{name}>"),
@@ -197,90 +204,79 @@ impl<'a> Dom<'a> {
 
     /// Appends a node for a start tag (at `offset`, content `tag_len` bytes) under the
     /// innermost open element.
+    #[inline(always)]
     fn add_node(
         &mut self,
-        stack: &[NodeId],
+        stack: &mut [Open],
         offset: usize,
         tag_len: usize,
         name: &[u8],
         limits: &DecodeLimits,
         seen_root: &mut bool,
     ) -> Result<NodeId, DecodeError> {
-        if stack.is_empty() && *seen_root {
-            return Err(DecodeError::Xml {
-                offset,
-                message: "more than one root element".into(),
-            });
-        }
-        *seen_root = true;
+        let limit =
+            |limit: &'static str, max: usize| DecodeError::LimitExceeded { limit, max, offset };
         if stack.len() >= limits.max_depth {
-            return Err(DecodeError::LimitExceeded {
-                limit: "max_depth",
-                max: limits.max_depth,
-                offset,
-            });
+            return Err(limit("max_depth", limits.max_depth));
         }
         if self.nodes.len() >= limits.max_elements {
-            return Err(DecodeError::LimitExceeded {
-                limit: "max_elements",
-                max: limits.max_elements,
-                offset,
-            });
-        }
-        if name.len() > u16::MAX as usize {
-            return Err(DecodeError::LimitExceeded {
-                limit: "max_string_len",
-                max: u16::MAX as usize,
-                offset,
-            });
+            return Err(limit("max_elements", limits.max_elements));
         }
         let id = self.nodes.len() as NodeId;
-        let parent = stack.last().copied().unwrap_or(NONE);
+        let parent = match stack.last_mut() {
+            Some(open) => {
+                let p = &mut self.nodes[open.id as usize];
+                p.child_count += 1;
+                if p.child_count as usize > limits.max_array_len {
+                    return Err(limit("max_array_len", limits.max_array_len));
+                }
+                if open.last_child == NONE {
+                    // the first child: text read so far was layout, not the element's value
+                    p.first_child = id;
+                    p.text_start = 0;
+                    p.text_len = 0;
+                } else {
+                    self.nodes[open.last_child as usize].next_sibling = id;
+                }
+                open.last_child = id;
+                open.id
+            }
+            None if *seen_root => {
+                return Err(DecodeError::Xml {
+                    offset,
+                    message: "more than one root element".into(),
+                })
+            }
+            None => {
+                *seen_root = true;
+                NONE
+            }
+        };
         self.nodes.push(Node {
-            tag_start: offset as u32 + 1,
+            offset: offset as u32,
             tag_len: tag_len as u32,
-            name_len: name.len() as u16,
-            local_off: memchr_colon(name).map_or(0, |i| i as u16 + 1),
-            text: Text::Span { start: 0, len: 0 },
+            name_len: name.len() as u32,
+            text_start: 0,
+            text_len: 0,
             parent,
             first_child: NONE,
-            last_child: NONE,
             next_sibling: NONE,
             child_count: 0,
-            offset: offset as u32,
         });
-        if parent != NONE {
-            let p = &mut self.nodes[parent as usize];
-            p.child_count += 1;
-            if p.child_count == 1 {
-                p.text = Text::Span { start: 0, len: 0 };
-            }
-            if p.child_count as usize > limits.max_array_len {
-                return Err(DecodeError::LimitExceeded {
-                    limit: "max_array_len",
-                    max: limits.max_array_len,
-                    offset,
-                });
-            }
-            let prev = p.last_child;
-            p.last_child = id;
-            if prev == NONE {
-                p.first_child = id;
-            } else {
-                self.nodes[prev as usize].next_sibling = id;
-            }
-        }
         Ok(id)
     }
 
     fn text_len(&self, id: NodeId) -> usize {
-        match self.nodes[id as usize].text {
-            Text::Span { len, .. } => len as usize,
-            Text::Owned(i) => self.owned[i as usize].len(),
+        let n = &self.nodes[id as usize];
+        if n.text_len & OWNED == 0 {
+            n.text_len as usize
+        } else {
+            self.owned[n.text_start as usize].len()
         }
     }
 
     /// Appends a piece of text that starts at `offset` in the input.
+    #[inline(always)]
     fn append_text(
         &mut self,
         id: NodeId,
@@ -288,7 +284,9 @@ impl<'a> Dom<'a> {
         piece: &[u8],
         limits: &DecodeLimits,
     ) -> Result<(), DecodeError> {
-        if self.text_len(id) == 0 && matches!(self.nodes[id as usize].text, Text::Span { .. }) {
+        let n = &mut self.nodes[id as usize];
+        if n.text_len == 0 {
+            // the common case: the whole text in one piece, kept as a span of the input
             if piece.len() > limits.max_string_len {
                 return Err(DecodeError::LimitExceeded {
                     limit: "max_string_len",
@@ -296,10 +294,8 @@ impl<'a> Dom<'a> {
                     offset,
                 });
             }
-            self.nodes[id as usize].text = Text::Span {
-                start: offset as u32,
-                len: piece.len() as u32,
-            };
+            n.text_start = offset as u32;
+            n.text_len = piece.len() as u32;
             return Ok(());
         }
         self.append_owned(id, piece, limits, offset)
@@ -320,48 +316,61 @@ impl<'a> Dom<'a> {
                 offset,
             });
         }
-        match self.nodes[id as usize].text {
-            Text::Owned(i) => self.owned[i as usize].extend_from_slice(piece),
-            Text::Span { start, len } => {
-                let mut v = self.input[start as usize..(start + len) as usize].to_vec();
-                v.extend_from_slice(piece);
-                self.owned.push(v);
-                self.nodes[id as usize].text = Text::Owned(self.owned.len() as u32 - 1);
-            }
+        let n = &mut self.nodes[id as usize];
+        if n.text_len & OWNED != 0 {
+            self.owned[n.text_start as usize].extend_from_slice(piece);
+        } else {
+            let (start, len) = (n.text_start as usize, n.text_len as usize);
+            let mut v = self.input[start..start + len].to_vec();
+            v.extend_from_slice(piece);
+            n.text_start = self.owned.len() as u32;
+            n.text_len = OWNED;
+            self.owned.push(v);
         }
         Ok(())
     }
 
     /// The element's character data (entity references resolved).
+    #[inline]
     pub fn text(&self, id: NodeId) -> &[u8] {
-        match self.nodes[id as usize].text {
-            Text::Span { start, len } => &self.input[start as usize..(start + len) as usize],
-            Text::Owned(i) => &self.owned[i as usize],
+        let n = &self.nodes[id as usize];
+        if n.text_len & OWNED == 0 {
+            let start = n.text_start as usize;
+            &self.input[start..start + n.text_len as usize]
+        } else {
+            &self.owned[n.text_start as usize]
         }
     }
 
     /// The element's character data as UTF-8, if it is (sliced from the input validated as a
     /// whole when possible).
+    #[inline]
     pub fn text_str(&self, id: NodeId) -> Option<&str> {
-        match (self.nodes[id as usize].text, self.whole) {
-            (Text::Span { start, len }, Some(whole)) => {
-                whole.get(start as usize..(start + len) as usize)
+        let n = &self.nodes[id as usize];
+        match self.whole {
+            Some(whole) if n.text_len & OWNED == 0 => {
+                let start = n.text_start as usize;
+                whole.get(start..start + n.text_len as usize)
             }
             _ => std::str::from_utf8(self.text(id)).ok(),
         }
     }
 
     /// Number of child elements.
+    #[inline]
     pub fn child_count(&self, id: NodeId) -> u32 {
         self.nodes[id as usize].child_count
     }
 
+    #[inline]
     fn tag(&self, id: NodeId) -> &[u8] {
         let n = &self.nodes[id as usize];
-        &self.input[n.tag_start as usize..(n.tag_start + n.tag_len) as usize]
+        let start = n.offset as usize + 1;
+        &self.input[start..start + n.tag_len as usize]
     }
 
     /// The qualified name of an element.
+    #[inline]
     pub fn qname(&self, id: NodeId) -> &[u8] {
         &self.tag(id)[..self.nodes[id as usize].name_len as usize]
     }
@@ -372,12 +381,20 @@ impl<'a> Dom<'a> {
     }
 
     /// Local name (no prefix) of a node.
+    #[inline]
     pub fn local_name(&self, id: NodeId) -> &[u8] {
-        let n = &self.nodes[id as usize];
-        &self.tag(id)[n.local_off as usize..n.name_len as usize]
+        local(self.qname(id))
+    }
+
+    /// Whether a node's local name is `name` (any prefix or none); cheaper than comparing
+    /// `local_name`, as the prefix need not be found.
+    #[inline]
+    pub fn is_named(&self, id: NodeId, name: &[u8]) -> bool {
+        has_local_name(self.qname(id), name)
     }
 
     /// Child elements of a node, in document order.
+    #[inline]
     pub fn children(&self, id: NodeId) -> Children<'_, 'a> {
         Children {
             dom: self,
@@ -387,7 +404,7 @@ impl<'a> Dom<'a> {
 
     /// The first child with the given local name.
     pub fn child(&self, id: NodeId, name: &[u8]) -> Option<NodeId> {
-        self.children(id).find(|&c| self.local_name(c) == name)
+        self.children(id).find(|&c| self.is_named(c, name))
     }
 
     /// The raw value of the first attribute whose local name is `name` (any prefix).
@@ -395,8 +412,27 @@ impl<'a> Dom<'a> {
     /// `xmlns:*`) never need it.
     pub fn attr(&self, id: NodeId, name: &[u8]) -> Option<&[u8]> {
         self.attrs(id)
-            .find(|(k, _)| local(k) == name)
+            .find(|(k, _)| has_local_name(k, name))
             .map(|(_, v)| v)
+    }
+
+    /// [`Dom::attr`], first trying the spelling almost every sender uses: `qualified="..."`
+    /// as the first attribute after one space. The answer is the same either way; the
+    /// spelled form is a few comparisons where the scan reads every byte.
+    #[inline]
+    pub fn attr_spelled(&self, id: NodeId, qualified: &[u8], local: &[u8]) -> Option<&[u8]> {
+        let tag = self.tag(id);
+        let rest = &tag[self.nodes[id as usize].name_len as usize..];
+        if let Some(after) = rest
+            .strip_prefix(b" ")
+            .and_then(|r| r.strip_prefix(qualified))
+            .and_then(|r| r.strip_prefix(b"=\""))
+        {
+            if let Some(end) = after.iter().position(|&b| b == b'"') {
+                return Some(&after[..end]);
+            }
+        }
+        self.attr(id, local)
     }
 
     /// Every attribute of a node as raw (key, value) pairs.
@@ -430,6 +466,7 @@ pub(crate) struct Children<'d, 'a> {
 
 impl Iterator for Children<'_, '_> {
     type Item = NodeId;
+    #[inline]
     fn next(&mut self) -> Option<NodeId> {
         if self.next == NONE {
             return None;
@@ -481,16 +518,19 @@ fn attributes(raw: &[u8], name_len: usize) -> impl Iterator<Item = (&[u8], &[u8]
     })
 }
 
-/// The part of a qualified name after the colon.
+/// The part of a qualified name after its prefix and colon.
 pub(crate) fn local(name: &[u8]) -> &[u8] {
-    match memchr_colon(name) {
+    match name.iter().rposition(|&b| b == b':') {
         Some(i) => &name[i + 1..],
         None => name,
     }
 }
 
-fn memchr_colon(name: &[u8]) -> Option<usize> {
-    name.iter().position(|&b| b == b':')
+/// Whether the qualified name `qname` has the local name `local`, compared from the end.
+#[inline]
+fn has_local_name(qname: &[u8], local: &[u8]) -> bool {
+    qname.ends_with(local)
+        && (qname.len() == local.len() || qname[qname.len() - local.len() - 1] == b':')
 }
 
 /// Resolves a character reference or one of the five predefined entities (XML 1.0 §4.1, §4.6).
@@ -523,4 +563,65 @@ fn resolve_reference(
             })
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn first_child(xml: &str) -> (Dom<'_>, NodeId) {
+        let dom = Dom::parse(xml.as_bytes(), &DecodeLimits::default()).unwrap();
+        let c = dom.children(dom.root()).next().unwrap();
+        (dom, c)
+    }
+
+    #[test]
+    fn local_names_match_with_any_prefix_and_only_whole() {
+        let (dom, c) = first_child("<r><cwmp:Name/><Name/><MyName/><a:b:Name/></r>");
+        let names: Vec<bool> = dom
+            .children(dom.root())
+            .map(|c| dom.is_named(c, b"Name"))
+            .collect();
+        assert_eq!(names, [true, true, false, true]);
+        assert_eq!(dom.local_name(c), b"Name");
+        let last = dom.children(dom.root()).last().unwrap();
+        assert_eq!(dom.local_name(last), b"Name");
+    }
+
+    #[test]
+    fn spelled_attribute_lookup_answers_as_the_scan_does() {
+        for tag in [
+            r#"<Value xsi:type="xsd:string">"#,
+            r#"<Value  xsi:type="xsd:int">"#,
+            r#"<Value t:type='xsd:int'>"#,
+            r#"<Value xsi:type = "xsd:boolean" other="1">"#,
+            r#"<Value other="xsi:type=&quot;x" xsi:type="xsd:long">"#,
+            r#"<Value xsi:typeX="a" type="b">"#,
+            r#"<Value xsi:type="unterminated>"#,
+            r#"<Value>"#,
+        ] {
+            let xml = format!("<r>{tag}v</Value></r>");
+            let Ok(dom) = Dom::parse(xml.as_bytes(), &DecodeLimits::default()) else {
+                continue;
+            };
+            let c = dom.children(dom.root()).next().unwrap();
+            assert_eq!(
+                dom.attr_spelled(c, b"xsi:type", b"type"),
+                dom.attr(c, b"type"),
+                "{tag}"
+            );
+        }
+        let (dom, c) = first_child(r#"<r><Value xsi:type="xsd:int">1</Value></r>"#);
+        assert_eq!(
+            dom.attr_spelled(c, b"xsi:type", b"type"),
+            Some(&b"xsd:int"[..])
+        );
+    }
+
+    #[test]
+    fn text_split_by_references_is_joined() {
+        let (dom, c) = first_child("<r><a>x&amp;y&#65;<![CDATA[<z>]]></a></r>");
+        assert_eq!(dom.text(c), b"x&yA<z>");
+        assert_eq!(dom.text_str(c), Some("x&yA<z>"));
+    }
 }

@@ -104,10 +104,10 @@ impl Xml for ParameterValueStruct {
         let dom = cx.dom;
         let (mut name, mut value) = (None, None);
         for c in dom.children(node) {
-            match dom.local_name(c) {
-                b"Name" => name = Some(c),
-                b"Value" => value = Some(c),
-                _ => {}
+            if dom.is_named(c, b"Name") {
+                name = Some(c);
+            } else if dom.is_named(c, b"Value") {
+                value = Some(c);
             }
         }
         let Some(name_node) = name else {
@@ -122,7 +122,7 @@ impl Xml for ParameterValueStruct {
             });
         };
         let text = cx.text(value_node);
-        let declared = match dom.attr(value_node, b"type") {
+        let declared = match dom.attr_spelled(value_node, b"xsi:type", b"type") {
             // the common spellings, straight from the bytes
             Some(b"xsd:string") => XsdType::String,
             Some(b"xsd:unsignedInt") => XsdType::UnsignedInt,
@@ -263,7 +263,7 @@ fn read_events(cx: &mut Ctx<'_, '_>, inform: NodeId) -> Result<Vec<EventStruct>,
     for s in dom.children(arr) {
         let codes: Vec<NodeId> = dom
             .children(s)
-            .filter(|&c| dom.local_name(c) == b"EventCode")
+            .filter(|&c| dom.is_named(c, b"EventCode"))
             .collect();
         if codes.len() <= 1 {
             events.push(EventStruct::read(cx, s)?);
@@ -278,7 +278,7 @@ fn read_events(cx: &mut Ctx<'_, '_>, inform: NodeId) -> Result<Vec<EventStruct>,
         );
         let keys: Vec<NodeId> = dom
             .children(s)
-            .filter(|&c| dom.local_name(c) == b"CommandKey")
+            .filter(|&c| dom.is_named(c, b"CommandKey"))
             .collect();
         for (i, code) in codes.iter().enumerate() {
             let event_code = EventCode::read(cx, *code)?;

@@ -290,7 +290,7 @@ pub(crate) fn repeated<T: Xml>(
 ) -> Result<Vec<T>, DecodeError> {
     let dom = cx.dom;
     dom.children(parent)
-        .filter(|&c| dom.local_name(c) == name.as_bytes())
+        .filter(|&c| dom.is_named(c, name.as_bytes()))
         .map(|c| T::read(cx, c))
         .collect()
 }
@@ -312,7 +312,7 @@ pub(crate) fn array<T: Xml>(
     let mut out = Vec::with_capacity(dom.child_count(arr) as usize);
     let mut misnamed = false;
     for c in dom.children(arr) {
-        if dom.local_name(c) != item.as_bytes() {
+        if !dom.is_named(c, item.as_bytes()) {
             misnamed = true;
         }
         out.push(T::read(cx, c)?);
