@@ -110,10 +110,11 @@ impl<'a> Dom<'a> {
         let mut seen_root = false;
         loop {
             let offset = reader.buffer_position() as usize;
-            let event = reader.read_event().map_err(|e| DecodeError::Xml {
-                offset: reader.error_position() as usize,
-                message: e.to_string(),
-            })?;
+            // matched in place: no Result of the (large) error type is built per event
+            let event = match reader.read_event() {
+                Ok(event) => event,
+                Err(e) => return Err(xml_error(&reader, e)),
+            };
             match event {
                 Event::Start(start) => {
                     let id = dom.add_node(
@@ -531,6 +532,15 @@ pub(crate) fn local(name: &[u8]) -> &[u8] {
 fn has_local_name(qname: &[u8], local: &[u8]) -> bool {
     qname.ends_with(local)
         && (qname.len() == local.len() || qname[qname.len() - local.len() - 1] == b':')
+}
+
+/// The error for a token the reader refused, at the position it gives.
+#[cold]
+fn xml_error(reader: &Reader<&[u8]>, e: quick_xml::Error) -> DecodeError {
+    DecodeError::Xml {
+        offset: reader.error_position() as usize,
+        message: e.to_string(),
+    }
 }
 
 /// Resolves a character reference or one of the five predefined entities (XML 1.0 §4.1, §4.6).
