@@ -479,43 +479,32 @@ impl Iterator for Children<'_, '_> {
 }
 
 /// Scans the attributes of a start tag (`name k="v" k2='v2'`), tolerating junk: anything
-/// that is not `key = quoted value` is skipped.
+/// that is not `key = quoted value` is skipped. Each step jumps to the next `=` and to the
+/// closing quote with memchr (an Envelope's start tag carries a few hundred bytes of
+/// namespace declarations), and reads the key back from the `=`.
 fn attributes(raw: &[u8], name_len: usize) -> impl Iterator<Item = (&[u8], &[u8])> {
-    let mut i = name_len;
+    let mut rest = raw.get(name_len..).unwrap_or_default();
     std::iter::from_fn(move || loop {
-        while i < raw.len() && raw[i].is_ascii_whitespace() {
-            i += 1;
+        let eq = memchr::memchr(b'=', rest)?;
+        let before = rest[..eq].trim_ascii_end();
+        let key_start = before
+            .iter()
+            .rposition(|b| b.is_ascii_whitespace())
+            .map_or(0, |i| i + 1);
+        let key = &before[key_start..];
+        let after = rest[eq + 1..].trim_ascii_start();
+        match after.first() {
+            Some(&quote @ (b'"' | b'\'')) => {
+                let body = &after[1..];
+                let close = memchr::memchr(quote, body).unwrap_or(body.len());
+                rest = body.get(close + 1..).unwrap_or_default();
+                if !key.is_empty() {
+                    return Some((key, &body[..close]));
+                }
+            }
+            // `key=` with no quoted value: go on after the `=`
+            _ => rest = after,
         }
-        if i >= raw.len() {
-            return None;
-        }
-        let key_start = i;
-        while i < raw.len() && raw[i] != b'=' && !raw[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        let key = &raw[key_start..i];
-        while i < raw.len() && raw[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        if i >= raw.len() || raw[i] != b'=' {
-            continue;
-        }
-        i += 1;
-        while i < raw.len() && raw[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        let &quote = raw.get(i)?;
-        if quote != b'"' && quote != b'\'' {
-            continue;
-        }
-        i += 1;
-        let value_start = i;
-        while i < raw.len() && raw[i] != quote {
-            i += 1;
-        }
-        let value = &raw[value_start..i.min(raw.len())];
-        i += 1;
-        return Some((key, value));
     })
 }
 

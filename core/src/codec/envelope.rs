@@ -717,7 +717,11 @@ fn find_namespace(
     }
     for id in candidates {
         for (key, value) in dom.attrs(id) {
-            if key == b"xmlns" || key.starts_with(b"xmlns:") {
+            // most declarations are other namespaces: passed over on their first bytes
+            let cwmp = value
+                .trim_ascii_start()
+                .starts_with(b"urn:dslforum-org:cwmp-");
+            if cwmp && (key == b"xmlns" || key.starts_with(b"xmlns:")) {
                 if let Some(ns) = std::str::from_utf8(value)
                     .ok()
                     .and_then(Namespace::from_uri)
