@@ -110,13 +110,10 @@ impl<'a> Dom<'a> {
         let mut seen_root = false;
         loop {
             let offset = reader.buffer_position() as usize;
-            // matched in place: no Result of the (large) error type is built per event
-            let event = match reader.read_event() {
-                Ok(event) => event,
-                Err(e) => return Err(xml_error(&reader, e)),
-            };
-            match event {
-                Event::Start(start) => {
+            // matched in place: neither the event nor a Result of the (large) error type is
+            // moved per event
+            match reader.read_event() {
+                Ok(Event::Start(start)) => {
                     let id = dom.add_node(
                         &mut stack,
                         offset,
@@ -130,7 +127,7 @@ impl<'a> Dom<'a> {
                         last_child: NONE,
                     });
                 }
-                Event::Empty(start) => {
+                Ok(Event::Empty(start)) => {
                     dom.add_node(
                         &mut stack,
                         offset,
@@ -140,10 +137,10 @@ impl<'a> Dom<'a> {
                         &mut seen_root,
                     )?;
                 }
-                Event::End(_) => {
+                Ok(Event::End(_)) => {
                     stack.pop();
                 }
-                Event::Text(text) => {
+                Ok(Event::Text(text)) => {
                     if let Some(top) = stack.last() {
                         // Only leaves keep text: the whitespace between child elements is
                         // layout.
@@ -157,12 +154,12 @@ impl<'a> Dom<'a> {
                         });
                     }
                 }
-                Event::CData(data) => {
+                Ok(Event::CData(data)) => {
                     if let Some(top) = stack.last() {
                         dom.append_owned(top.id, &data, limits, offset)?;
                     }
                 }
-                Event::GeneralRef(reference) => {
+                Ok(Event::GeneralRef(reference)) => {
                     let resolved = resolve_reference(&reference, offset)?;
                     if let Some(top) = stack.last() {
                         let mut buf = [0u8; 4];
@@ -174,14 +171,14 @@ impl<'a> Dom<'a> {
                         )?;
                     }
                 }
-                Event::DocType(_) => {
+                Ok(Event::DocType(_)) => {
                     return Err(DecodeError::Forbidden {
                         what: "document type declaration (DTD)",
                         offset,
                     })
                 }
-                Event::Decl(_) | Event::PI(_) | Event::Comment(_) => {}
-                Event::Eof => {
+                Ok(Event::Decl(_) | Event::PI(_) | Event::Comment(_)) => {}
+                Ok(Event::Eof) => {
                     if let Some(open) = stack.last() {
                         let name = String::from_utf8_lossy(dom.qname(open.id)).into_owned();
                         return Err(DecodeError::Xml {
@@ -197,6 +194,7 @@ impl<'a> Dom<'a> {
                     }
                     break;
                 }
+                Err(e) => return Err(xml_error(&reader, e)),
             }
         }
         dom.whole = std::str::from_utf8(input).ok();
@@ -345,7 +343,7 @@ impl<'a> Dom<'a> {
 
     /// The element's character data as UTF-8, if it is (sliced from the input validated as a
     /// whole when possible).
-    #[inline]
+    #[inline(always)]
     pub fn text_str(&self, id: NodeId) -> Option<&str> {
         let n = &self.nodes[id as usize];
         match self.whole {

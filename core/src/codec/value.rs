@@ -109,7 +109,9 @@ impl XsdType {
             // every text is a string; the common case skips the trim below
             return Ok(());
         }
-        let t = text.trim();
+        // XSD whitespace facet "collapse" (XML Schema 2, 4.3.6): only XML whitespace, which is
+        // ASCII, surrounds a number, boolean or date
+        let t = text.trim_ascii();
         let ok = match self {
             XsdType::String => true,
             XsdType::Int => t.parse::<i32>().is_ok(),

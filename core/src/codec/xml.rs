@@ -42,7 +42,7 @@ impl<'d, 'a> Ctx<'d, 'a> {
     }
 
     /// The element's text as a string; bytes that are not UTF-8 are replaced (with a warning).
-    #[inline]
+    #[inline(always)]
     pub fn text(&mut self, node: NodeId) -> String {
         match self.dom.text_str(node) {
             Some(s) => s.to_owned(),
@@ -59,7 +59,7 @@ impl<'d, 'a> Ctx<'d, 'a> {
     }
 
     /// The element's text, trimmed, borrowed when possible.
-    #[inline]
+    #[inline(always)]
     pub fn trimmed(&mut self, node: NodeId) -> Cow<'d, str> {
         let dom: &'d Dom<'a> = self.dom;
         let raw: &'d [u8] = dom.text(node);
