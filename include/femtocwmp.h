@@ -723,6 +723,8 @@ void femtocwmp_hems_free(struct femtocwmp_hems *hems);
 // Connection Request details, queued procedures, downloads awaiting their TransferComplete —
 // as an opaque blob (JSON today) into `buf` (size query as for `femtocwmp_decode_json`).
 // Sessions in progress are not in it: their connections do not survive a restart either.
+// Its deadlines are instants of your `now_ms` clock: restore it with a clock that goes on
+// across the restart (CLOCK_MONOTONIC does, until a reboot), or they move.
 FEMTOCWMP_MUST_USE
 enum femtocwmp_result femtocwmp_hems_snapshot(const struct femtocwmp_hems *hems,
                                               uint8_t *buf,

@@ -420,6 +420,8 @@ fn check_record(r: &h::DeviceRecord) -> Result<(), femtocwmp_result> {
 /// Connection Request details, queued procedures, downloads awaiting their TransferComplete —
 /// as an opaque blob (JSON today) into `buf` (size query as for `femtocwmp_decode_json`).
 /// Sessions in progress are not in it: their connections do not survive a restart either.
+/// Its deadlines are instants of your `now_ms` clock: restore it with a clock that goes on
+/// across the restart (CLOCK_MONOTONIC does, until a reboot), or they move.
 #[must_use]
 #[no_mangle]
 pub extern "C" fn femtocwmp_hems_snapshot(

@@ -98,8 +98,9 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
         store,
         api,
     } = options;
+    let start = Instant::now();
     let store = match &store {
-        Some(path) => Some(Store::open(path)?),
+        Some(path) => Some(Store::open(path, crate::store::unix_ms_at(start))?),
         None => None,
     };
     let listen = listen.as_str();
@@ -111,7 +112,6 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
         Some(dir) => load_files(dir)?,
         None => HashMap::new(),
     };
-    let start = Instant::now();
     let scripted: Vec<Scripted> = match &script {
         Some(path) => {
             let text = std::fs::read_to_string(path)

@@ -1,32 +1,60 @@
 //! `femtocwmp hems --store FILE`: device records (identity, Connection Request details,
 //! queued procedures, downloads awaiting their TransferComplete) kept in an SQLite file, so
 //! that a HeMS restart loses nothing. Written through after every change the HeMS reports.
+//!
+//! A record's deadlines are [`femtocwmp::session::Timestamp`]s of the process that wrote it, whose
+//! clock starts at 0 when the process does. So each row also keeps the wall-clock instant of
+//! its writer's 0 (`epoch_ms`, Unix milliseconds), and a reader moves the deadlines onto its
+//! own clock: a TransferComplete deadline keeps its instant across a restart.
 
 use femtocwmp::hems::{DeviceRecord, Hems};
 use rusqlite::Connection;
+
+/// The wall-clock instant (Unix milliseconds) of `instant`, a moment of this process.
+pub fn unix_ms_at(instant: std::time::Instant) -> u64 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    now.saturating_sub(instant.elapsed()).as_millis() as u64
+}
 
 /// The SQLite file of device records.
 pub struct Store {
     db: Connection,
     path: String,
+    /// Wall-clock instant (Unix ms) of this process's `Timestamp(0)`.
+    epoch_ms: u64,
 }
 
 impl Store {
-    /// Opens (or creates) the store at `path`.
-    pub fn open(path: &str) -> Result<Store, String> {
+    /// Opens (or creates) the store at `path`, for a process whose `Timestamp(0)` was at
+    /// `epoch_ms` (Unix milliseconds).
+    pub fn open(path: &str, epoch_ms: u64) -> Result<Store, String> {
+        let err = |e: rusqlite::Error| format!("store {path}: {e}");
         let db = Connection::open(path).map_err(|e| format!("cannot open store {path}: {e}"))?;
         db.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
              CREATE TABLE IF NOT EXISTS devices (
                  key TEXT PRIMARY KEY,
-                 record TEXT NOT NULL
+                 record TEXT NOT NULL,
+                 epoch_ms INTEGER NOT NULL DEFAULT 0
              );",
         )
-        .map_err(|e| format!("store {path}: {e}"))?;
+        .map_err(err)?;
+        // stores written before rows had a clock origin: 0 reads as unknown (not shifted)
+        let has_epoch = db
+            .prepare("SELECT 1 FROM pragma_table_info('devices') WHERE name = 'epoch_ms'")
+            .and_then(|mut s| s.exists([]))
+            .map_err(err)?;
+        if !has_epoch {
+            db.execute_batch("ALTER TABLE devices ADD COLUMN epoch_ms INTEGER NOT NULL DEFAULT 0;")
+                .map_err(err)?;
+        }
         Ok(Store {
             db,
             path: path.to_owned(),
+            epoch_ms,
         })
     }
 
@@ -35,20 +63,29 @@ impl Store {
         let err = |e: rusqlite::Error| format!("store {}: {e}", self.path);
         let mut stmt = self
             .db
-            .prepare("SELECT key, record FROM devices ORDER BY key")
+            .prepare("SELECT key, record, epoch_ms FROM devices ORDER BY key")
             .map_err(err)?;
         let rows = stmt
-            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })
             .map_err(err)?;
         let mut n = 0;
         for row in rows {
-            let (key, json) = row.map_err(err)?;
-            let record: DeviceRecord = serde_json::from_str(&json).map_err(|e| {
+            let (key, json, written_epoch) = row.map_err(err)?;
+            let mut record: DeviceRecord = serde_json::from_str(&json).map_err(|e| {
                 format!(
                     "store {}: the record of {key} is unreadable: {e}",
                     self.path
                 )
             })?;
+            if written_epoch > 0 {
+                record.shift_deadlines(written_epoch - self.epoch_ms as i64);
+            }
             hems.import_device(record);
             n += 1;
         }
@@ -63,11 +100,84 @@ impl Store {
         let json = serde_json::to_string(&record).expect("records serialize");
         self.db
             .execute(
-                "INSERT INTO devices (key, record) VALUES (?1, ?2)
-                 ON CONFLICT(key) DO UPDATE SET record = excluded.record",
-                (device, json),
+                "INSERT INTO devices (key, record, epoch_ms) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(key) DO UPDATE
+                 SET record = excluded.record, epoch_ms = excluded.epoch_ms",
+                (device, json, self.epoch_ms as i64),
             )
             .map_err(|e| format!("store {}: cannot save {device}: {e}", self.path))?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use femtocwmp::hems::HemsConfig;
+    use femtocwmp::session::Timestamp;
+    use femtocwmp::DeviceIdStruct;
+
+    fn temp_path(name: &str) -> String {
+        let dir = std::env::temp_dir().join(format!("femtocwmp-store-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join(name);
+        let _ = std::fs::remove_file(&path);
+        path.to_str().unwrap().to_owned()
+    }
+
+    fn record() -> DeviceRecord {
+        DeviceRecord {
+            device_id: DeviceIdStruct {
+                oui: "00A0C6".into(),
+                serial_number: "S1".into(),
+                ..DeviceIdStruct::default()
+            },
+            connection_request: Some((Timestamp(50_000), 1)),
+            ..DeviceRecord::default()
+        }
+    }
+
+    #[test]
+    fn a_restarted_process_reads_deadlines_on_its_own_clock() {
+        let path = temp_path("restart.db");
+        let first = Store::open(&path, 1_000_000).unwrap();
+        let mut hems = Hems::new(HemsConfig::default());
+        hems.import_device(record());
+        first.save(&hems, "00A0C6-S1").unwrap();
+        drop(first);
+        // the second process started 20 s later: the deadline 50 s after the first one's
+        // start is 30 s after its own
+        let second = Store::open(&path, 1_020_000).unwrap();
+        let mut hems = Hems::new(HemsConfig::default());
+        assert_eq!(second.load_into(&mut hems).unwrap(), 1);
+        let rec = hems.export_device("00A0C6-S1").unwrap();
+        assert_eq!(rec.connection_request, Some((Timestamp(30_000), 1)));
+    }
+
+    #[test]
+    fn a_store_without_clock_origins_is_upgraded_and_read_unshifted() {
+        let path = temp_path("old.db");
+        let db = Connection::open(&path).unwrap();
+        db.execute_batch("CREATE TABLE devices (key TEXT PRIMARY KEY, record TEXT NOT NULL);")
+            .unwrap();
+        let json = serde_json::to_string(&record()).unwrap();
+        db.execute(
+            "INSERT INTO devices (key, record) VALUES (?1, ?2)",
+            ("00A0C6-S1", json),
+        )
+        .unwrap();
+        drop(db);
+        let store = Store::open(&path, 5_000_000).unwrap();
+        let mut hems = Hems::new(HemsConfig::default());
+        assert_eq!(store.load_into(&mut hems).unwrap(), 1);
+        let rec = hems.export_device("00A0C6-S1").unwrap();
+        assert_eq!(rec.connection_request, Some((Timestamp(50_000), 1)));
+        // written again, the row now carries this process's origin
+        store.save(&hems, "00A0C6-S1").unwrap();
+        let again = Store::open(&path, 5_010_000).unwrap();
+        let mut hems = Hems::new(HemsConfig::default());
+        again.load_into(&mut hems).unwrap();
+        let rec = hems.export_device("00A0C6-S1").unwrap();
+        assert_eq!(rec.connection_request, Some((Timestamp(40_000), 1)));
     }
 }

@@ -283,6 +283,28 @@ pub struct DeviceRecord {
     pub connection_request: Option<(Timestamp, u32)>,
 }
 
+impl DeviceRecord {
+    /// Moves every deadline the record holds (TransferComplete deadlines, the next
+    /// Connection Request) by `delta_ms`, not below 0: for a record written by a process
+    /// whose clock (the [`Timestamp`] origin) started `delta_ms` later than the reader's
+    /// (earlier when negative), so that its deadlines keep their wall-clock instant.
+    pub fn shift_deadlines(&mut self, delta_ms: i64) {
+        let shift = |t: &mut Timestamp| t.0 = t.0.saturating_add_signed(delta_ms);
+        for e in self
+            .queue
+            .iter_mut()
+            .chain(self.awaiting_transfer.iter_mut())
+        {
+            if let Some(t) = e.transfer_deadline.as_mut() {
+                shift(t);
+            }
+        }
+        if let Some((t, _)) = self.connection_request.as_mut() {
+            shift(t);
+        }
+    }
+}
+
 struct Live {
     session: AcsSession,
     device: String,
@@ -930,6 +952,40 @@ fn request_for(entry: &mut ProcedureEntry, rec: &mut DeviceRecord) -> Body {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shifted_records_keep_their_deadlines_wall_clock_instant() {
+        let entry = |deadline| ProcedureEntry {
+            id: ProcedureId(1),
+            procedure: Procedure::Rpc(Body::Empty),
+            command_key: None,
+            transfer_deadline: deadline,
+            response: None,
+        };
+        let mut rec = DeviceRecord {
+            queue: [entry(Some(Timestamp(9_000))), entry(None)].into(),
+            awaiting_transfer: vec![entry(Some(Timestamp(50_000)))],
+            connection_request: Some((Timestamp(60_000), 2)),
+            ..DeviceRecord::default()
+        };
+        rec.shift_deadlines(-20_000);
+        assert_eq!(
+            rec.awaiting_transfer[0].transfer_deadline,
+            Some(Timestamp(30_000))
+        );
+        assert_eq!(
+            rec.queue[0].transfer_deadline,
+            Some(Timestamp(0)),
+            "not below 0"
+        );
+        assert_eq!(rec.queue[1].transfer_deadline, None);
+        assert_eq!(rec.connection_request, Some((Timestamp(40_000), 2)));
+        rec.shift_deadlines(5);
+        assert_eq!(
+            rec.awaiting_transfer[0].transfer_deadline,
+            Some(Timestamp(30_005))
+        );
+    }
 
     #[test]
     fn patterns_and_hosts() {
