@@ -173,6 +173,10 @@ test-readme: venv python-ext c-lib
 bench: c-lib venv python-ext
 	mkdir -p $(OUT)
 	$(CARGO) bench -q -p femtocwmp --bench codec | tee $(OUT)/bench-codec.txt
+	$(CARGO) build -q --release -p femtocwmp --example profile_decode --example profile_tokenise
+	$(PY) tools/instruction_ratio.py codec target/release/examples/profile_decode \
+		target/release/examples/profile_tokenise tests/bench-corpus/a_inform_boot.xml \
+		tests/bench-corpus/b_gpv_response_2000.xml tests/bench-corpus/c_spv_request_100.xml
 	$(PY) tools/python_bench.py tests/bench-corpus $(OUT)/bench-codec.txt
 	$(CARGO) bench -q -p femtocwmp --bench session | tee $(OUT)/bench-session.txt
 	gcc -O2 -Wall -Wextra -Werror -std=c99 -D_POSIX_C_SOURCE=199309L -Iinclude -Itests/c \

@@ -1,8 +1,10 @@
-"""Instructions per session under callgrind, for the Rust session bench and the C ABI one:
-the C ABI's overhead as a repeatable count (wall-clock rates on a shared machine vary far
-more than the 10% the target allows). Part of `make bench`; needs valgrind.
+"""Instruction counts under callgrind, repeatable where wall-clock rates on a shared machine
+vary by a third or more. Part of `make bench`; needs valgrind.
 
     python tools/instruction_ratio.py RUST_SESSION_BENCH C_SESSION_BENCH [N]
+        instructions per session, Rust and through the C ABI (its overhead)
+    python tools/instruction_ratio.py codec PROFILE_DECODE PROFILE_TOKENISE FILE...
+        instructions per decode of each file against bare quick-xml tokenisation of it
 """
 
 import re
@@ -25,9 +27,24 @@ def per_session(cmd_for, n):
     return (instructions(cmd_for(n)) - instructions(cmd_for(0))) / n
 
 
+def codec(decode, tokenise, files, n=10):
+    print(f"instructions per message (callgrind, {n} runs each):")
+    print(f"  {'message':<26} {'tokenise':>11} {'decode':>11} {'tok/dec':>8}")
+    for f in files:
+        tok = (instructions([tokenise, f, str(n)]) - instructions([tokenise, f, "0"])) / n
+        dec = (instructions([decode, f, str(n)]) - instructions([decode, f, "0"])) / n
+        name = f.rsplit("/", 1)[-1]
+        print(f"  {name:<26} {tok:11.0f} {dec:11.0f} {tok / dec:7.2f}x")
+    print("  tok/dec: the decode's rate against tokenisation's, as the codec bench's dec/tok,")
+    print("  with the Envelope's drop counted in the decode")
+
+
 def main(argv):
     if shutil.which("valgrind") is None:
         print("instruction counts: valgrind not installed, skipped")
+        return
+    if argv[1] == "codec":
+        codec(argv[2], argv[3], argv[4:])
         return
     rust, c = argv[1], argv[2]
     n = int(argv[3]) if len(argv) > 3 else 200
