@@ -88,10 +88,12 @@ impl Drop for Dom<'_> {
 impl<'a> Dom<'a> {
     /// Parses `input` (already UTF-8 or ASCII-compatible) into a tree, enforcing `limits`.
     pub fn parse(input: &'a [u8], limits: &DecodeLimits) -> Result<Dom<'a>, DecodeError> {
-        if input.len() > u32::MAX as usize {
+        // offsets and lengths are u32, and a text length must stay clear of the OWNED bit
+        let most = OWNED as usize - 1;
+        if input.len() > most {
             return Err(DecodeError::LimitExceeded {
                 limit: "max_total_bytes",
-                max: u32::MAX as usize,
+                max: most,
                 offset: 0,
             });
         }
