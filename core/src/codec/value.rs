@@ -410,6 +410,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn typed_values_may_be_padded_with_xml_whitespace_only() {
+        // XML Schema 2, 4.3.6: the collapse facet of the non-string types
+        assert!(XsdType::UnsignedInt.validate(" \t42\r\n").is_ok());
+        assert!(XsdType::Boolean.validate(" true ").is_ok());
+        assert!(XsdType::Int.validate("\u{a0}7").is_err());
+        assert!(XsdType::String.validate("\u{a0}7").is_ok());
+        assert_eq!(
+            Value::new(XsdType::UnsignedInt, " 42 ").unwrap().typed(),
+            TypedValue::UnsignedInt(42)
+        );
+    }
+
+    #[test]
     fn constructors_validate() {
         assert!(Value::new(XsdType::Int, "-20").is_ok());
         assert!(Value::new(XsdType::Int, "4294967295").is_err());
