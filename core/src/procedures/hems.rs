@@ -487,12 +487,17 @@ impl Hems {
         body: &[u8],
         now: Timestamp,
     ) {
+        // an Inform read here (after a session's final response) is not read again below
+        let mut accepted = None;
         if let Some(live) = self.live.get_mut(&conn) {
-            if live.session.is_closing() && Acceptor::accept(headers, body, now).is_ok() {
-                // TR-069 3.7.1.4: an Inform after the final empty response opens a new
-                // session on the same (kept-alive) connection; the previous one completed.
-                let _ = live.session.handle_input(AcsInput::ConnectionClosed(now));
-                self.drain(conn, now);
+            if live.session.is_closing() {
+                if let Ok(a) = Acceptor::accept(headers, body, now) {
+                    // TR-069 3.7.1.4: an Inform after the final empty response opens a new
+                    // session on the same (kept-alive) connection; the previous one completed.
+                    let _ = live.session.handle_input(AcsInput::ConnectionClosed(now));
+                    self.drain(conn, now);
+                    accepted = Some(a);
+                }
             }
         }
         if let Some(live) = self.live.get_mut(&conn) {
@@ -503,7 +508,11 @@ impl Hems {
             }
             self.remove_live(conn);
         }
-        match Acceptor::accept(headers, body, now) {
+        let accepted = match accepted {
+            Some(a) => Ok(a),
+            None => Acceptor::accept(headers, body, now),
+        };
+        match accepted {
             Ok(accepted) => {
                 let device = accepted.device_id().device_key();
                 if self.config.external_store && !self.devices.contains_key(&device) {
