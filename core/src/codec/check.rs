@@ -655,12 +655,14 @@ fn is_token_vendor(s: &str) -> bool {
 /// U+FFFE or U+FFFF), checked on the bytes.
 fn xml_chars_ok(s: &str) -> bool {
     let b = s.as_bytes();
-    b.iter().enumerate().all(|(i, &c)| match c {
-        0x09 | 0x0a | 0x0d => true,
-        0x00..=0x1f => false,
-        0xef => !(b.get(i + 1) == Some(&0xbf) && matches!(b.get(i + 2), Some(0xbe | 0xbf))),
-        _ => true,
-    })
+    // every byte is looked at (no early exit), which lets the compiler test many at once;
+    // U+FFFE and U+FFFF (EF BF BE, EF BF BF) are then looked for only past a 0xEF byte
+    let controls = b.iter().fold(false, |bad, &c| {
+        bad | (c < 0x20 && !matches!(c, 0x09 | 0x0a | 0x0d))
+    });
+    !controls
+        && memchr::memchr_iter(0xef, b)
+            .all(|i| !(b.get(i + 1) == Some(&0xbf) && matches!(b.get(i + 2), Some(0xbe | 0xbf))))
 }
 
 /// `M X_\S+`
@@ -723,4 +725,35 @@ pub fn check(env: &Envelope) -> Vec<SchemaViolation> {
     }
     c.body(&env.body);
     c.out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::xml_chars_ok;
+
+    #[test]
+    fn xml_characters_are_told_from_the_forbidden_ones() {
+        for ok in [
+            "",
+            "plain",
+            "tab\tLF\nCR\r",
+            "é ü 中",
+            "\u{fffd}",
+            "\u{efff}",
+            "\u{feff}",
+        ] {
+            assert!(xml_chars_ok(ok), "{ok:?}");
+        }
+        let long = "x".repeat(100);
+        for bad in [
+            "\u{1}".to_owned(),
+            "\u{1f}".to_owned(),
+            "\u{0}".to_owned(),
+            format!("{long}\u{b}"),
+            format!("{long}\u{fffe}{long}"),
+            "\u{ffff}".to_owned(),
+        ] {
+            assert!(!xml_chars_ok(&bad), "{bad:?}");
+        }
+    }
 }
