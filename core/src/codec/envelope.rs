@@ -704,17 +704,15 @@ fn find_namespace(
     body: NodeId,
     message: Option<NodeId>,
 ) -> Option<Namespace> {
-    let mut candidates = vec![root, body];
-    candidates.extend(header);
-    candidates.extend(header.into_iter().flat_map(|h| dom.children(h)));
-    candidates.extend(message);
-    if let Some(m) = message {
-        // a Fault declares it on detail/cwmp:Fault
-        if let Some(d) = dom.child(m, b"detail") {
-            candidates.push(d);
-            candidates.extend(dom.children(d));
-        }
-    }
+    // a Fault declares it on detail/cwmp:Fault
+    let detail = message.and_then(|m| dom.child(m, b"detail"));
+    let candidates = [root, body]
+        .into_iter()
+        .chain(header)
+        .chain(header.into_iter().flat_map(|h| dom.children(h)))
+        .chain(message)
+        .chain(detail)
+        .chain(detail.into_iter().flat_map(|d| dom.children(d)));
     for id in candidates {
         for (key, value) in dom.attrs(id) {
             // most declarations are other namespaces: passed over on their first bytes
