@@ -2,6 +2,7 @@
 //! scripted SetParameterValues runs, events arrive as JSON lines. Bounded in time.
 
 use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 #[test]
@@ -181,18 +182,27 @@ fn errors_a_person_understands() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--password"));
 }
 
-#[test]
-fn the_hems_serves_configuration_files_and_reaches_devices_later() {
-    let dir = std::env::temp_dir().join(format!("femtocwmp-files-{}", std::process::id()));
+/// A fresh temporary directory `femtocwmp-TAG-PID` with a `files/` subdirectory holding
+/// `name`, a configuration file that sets EARFCNDL to `earfcn`: (the directory, files/).
+fn config_files(tag: &str, name: &str, earfcn: u32) -> (PathBuf, PathBuf) {
+    let dir = std::env::temp_dir().join(format!("femtocwmp-{tag}-{}", std::process::id()));
     let files = dir.join("files");
     std::fs::create_dir_all(&files).unwrap();
     std::fs::write(
-        files.join("cfg.xml"),
-        "<configDataFile><configData><Device><Services><FAPService index=\"1\"><CellConfig>\
-         <LTE><RAN><RF><EARFCNDL>1400</EARFCNDL></RF></RAN></LTE></CellConfig></FAPService>\
-         </Services></Device></configData></configDataFile>",
+        files.join(name),
+        format!(
+            "<configDataFile><configData><Device><Services><FAPService index=\"1\"><CellConfig>\
+             <LTE><RAN><RF><EARFCNDL>{earfcn}</EARFCNDL></RF></RAN></LTE></CellConfig>\
+             </FAPService></Services></Device></configData></configDataFile>"
+        ),
     )
     .unwrap();
+    (dir, files)
+}
+
+#[test]
+fn the_hems_serves_configuration_files_and_reaches_devices_later() {
+    let (dir, files) = config_files("files", "cfg.xml", 1400);
     // SIM1 gets the right file server password, SIM2 a wrong one; both a second after they
     // register, so the HeMS has to send a Connection Request
     let download = |device: &str, password: &str| {
@@ -290,16 +300,7 @@ fn hems_refuses_a_missing_files_directory_and_half_file_credentials() {
 
 #[test]
 fn a_hems_restart_in_the_middle_of_a_download_loses_nothing_with_a_store() {
-    let dir = std::env::temp_dir().join(format!("femtocwmp-store-{}", std::process::id()));
-    let files = dir.join("files");
-    std::fs::create_dir_all(&files).unwrap();
-    std::fs::write(
-        files.join("cfg.xml"),
-        "<configDataFile><configData><Device><Services><FAPService index=\"1\"><CellConfig>\
-         <LTE><RAN><RF><EARFCNDL>1500</EARFCNDL></RF></RAN></LTE></CellConfig></FAPService>\
-         </Services></Device></configData></configDataFile>",
-    )
-    .unwrap();
+    let (dir, files) = config_files("store", "cfg.xml", 1500);
     // the HeNB fetches 3 s after the Download (DelaySeconds); the first HeMS is gone by then
     let script = dir.join("script.json");
     std::fs::write(
@@ -625,16 +626,7 @@ fn without_api_the_procedure_endpoint_does_not_exist() {
 
 #[test]
 fn a_download_from_a_file_server_on_another_host_is_fetched_there() {
-    let dir = std::env::temp_dir().join(format!("femtocwmp-files2-{}", std::process::id()));
-    let files = dir.join("files");
-    std::fs::create_dir_all(&files).unwrap();
-    std::fs::write(
-        files.join("other.xml"),
-        "<configDataFile><configData><Device><Services><FAPService index=\"1\"><CellConfig>\
-         <LTE><RAN><RF><EARFCNDL>1450</EARFCNDL></RF></RAN></LTE></CellConfig></FAPService>\
-         </Services></Device></configData></configDataFile>",
-    )
-    .unwrap();
+    let (dir, files) = config_files("files2", "other.xml", 1450);
     // a second process serves the files only; the HeMS has none
     let (mut file_server, file_url) = start_hems(&[
         "--listen",
