@@ -10,8 +10,8 @@ use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use quick_xml::events::Event;
-use quick_xml::Reader;
+mod reference;
+use reference::tokenise;
 
 /// Runs `f` repeatedly for about `budget`, in 5 rounds, and returns the best per-call time.
 fn time<F: FnMut()>(mut f: F, budget: Duration) -> Duration {
@@ -56,21 +56,6 @@ fn time_without_drop<T, F: FnMut() -> T>(mut f: F, budget: Duration) -> Duration
         best = best.min(spent / calls);
     }
     best
-}
-
-fn tokenise(bytes: &[u8]) -> usize {
-    let mut r = Reader::from_reader(bytes);
-    let mut n = 0;
-    loop {
-        match r.read_event() {
-            Ok(Event::Eof) => return n,
-            Ok(e) => {
-                black_box(&e);
-                n += 1
-            }
-            Err(e) => panic!("tokenise: {e}"),
-        }
-    }
 }
 
 fn mbps(bytes: usize, t: Duration) -> f64 {

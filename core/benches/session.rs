@@ -9,6 +9,9 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+mod reference;
+use reference::tokenise;
+
 use femtocwmp::session::*;
 use femtocwmp::*;
 
@@ -117,22 +120,6 @@ fn session(
             .collect();
         cpe.handle_http_response(resp.status, &headers, &resp.body, now)
             .unwrap();
-    }
-}
-
-/// Reads every event of `bytes` with bare quick-xml and counts them.
-fn tokenise(bytes: &[u8]) -> usize {
-    let mut reader = quick_xml::Reader::from_reader(bytes);
-    let mut n = 0;
-    loop {
-        match reader.read_event() {
-            Ok(quick_xml::events::Event::Eof) => return n,
-            Ok(e) => {
-                black_box(&e);
-                n += 1
-            }
-            Err(e) => panic!("tokenise: {e}"),
-        }
     }
 }
 

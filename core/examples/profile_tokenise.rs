@@ -1,6 +1,8 @@
 //! Tokenises one file many times with bare quick-xml (the bench reference, for profilers):
 //! `profile_tokenise FILE [ITERATIONS]`.
-use quick_xml::events::Event;
+#[path = "../benches/reference/mod.rs"]
+mod reference;
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let path = args
@@ -10,16 +12,7 @@ fn main() {
     let bytes = std::fs::read(path).expect("readable file");
     let mut events = 0usize;
     for _ in 0..n {
-        let mut r = quick_xml::Reader::from_reader(&bytes[..]);
-        loop {
-            match r.read_event().expect("well-formed") {
-                Event::Eof => break,
-                e => {
-                    std::hint::black_box(&e);
-                    events += 1
-                }
-            }
-        }
+        events += reference::tokenise(&bytes);
     }
     println!("{events}");
 }
