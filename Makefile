@@ -79,7 +79,7 @@ lint-python: venv
 c-lib:
 	$(CARGO) build -q --release -p femtocwmp-c
 
-C_TESTS := test_codec test_session test_procedures test_typed
+C_TESTS := test_codec test_session test_procedures test_typed test_trust
 
 test-c: c-lib
 	mkdir -p $(OUT)

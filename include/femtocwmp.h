@@ -122,6 +122,9 @@ enum femtocwmp_event_kind
   FEMTOCWMP_EVENT_KIND_LOAD_DEVICE = 25,
   // HeMS with an external store: keep the device's record (`femtocwmp_event_record`).
   FEMTOCWMP_EVENT_KIND_STORE_DEVICE = 26,
+  // HeMS: a request was refused before anything of the device it claims was read or
+  // changed (`device` claimed, `femtocwmp_event_refusal`: HTTP status, reason, peer).
+  FEMTOCWMP_EVENT_KIND_REFUSED = 27,
   // An event this header does not know; its JSON form says what it is.
   FEMTOCWMP_EVENT_KIND_OTHER = 99,
 };
@@ -156,6 +159,14 @@ typedef enum femtocwmp_output_kind femtocwmp_output_kind;
 typedef uint32_t femtocwmp_output_kind;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
+
+// What a credential callback is asked for.
+typedef enum femtocwmp_credential_query {
+  // The device whose HTTP user name `key` is.
+  FEMTOCWMP_CREDENTIAL_QUERY_BY_USERNAME = 1,
+  // The device whose key (`OUI-ProductClass-Serial` or `OUI-Serial`) `key` is.
+  FEMTOCWMP_CREDENTIAL_QUERY_BY_DEVICE = 2,
+} femtocwmp_credential_query;
 
 // An Inform read by `femtocwmp_acceptor_accept`. Corresponds to a `Box<Accepted>`.
 typedef struct femtocwmp_accepted femtocwmp_accepted;
@@ -295,6 +306,34 @@ typedef struct femtocwmp_output {
   uint64_t timeout_ms;
 } femtocwmp_output;
 
+// What the transport knows of a new connection, for `femtocwmp_hems_connection_opened`.
+typedef struct femtocwmp_connection_info {
+  // The peer's address without the port (e.g. "192.0.2.7"); empty when unknown. Failed
+  // authentications are counted per address.
+  struct femtocwmp_str peer;
+  // Whether the connection is TLS (Basic authentication is refused otherwise).
+  bool tls;
+  // Whether the peer presented a client certificate that the TLS layer verified.
+  bool has_client_certificate;
+  // Its subject common name (empty if none).
+  struct femtocwmp_str common_name;
+  // Its subject alternative names (DNS names, URIs, IP addresses as text).
+  const struct femtocwmp_str *subject_alt_names;
+  // How many.
+  size_t subject_alt_name_count;
+} femtocwmp_connection_info;
+
+// A credential source: writes `{"device": "OUI-ProductClass-Serial", "credentials":
+// {"username": ..., "password": ...}}` (the credentials as in a device table) into `buf`
+// and returns its length; returns 0 when it knows no such device. A length above `buf_len`
+// asks for that much room: the callback is called once more with a buffer that big. It is
+// called from inside HeMS calls, on their thread, and must not call the HeMS.
+typedef size_t (*femtocwmp_credential_fn)(void *user_data,
+                                          enum femtocwmp_credential_query query,
+                                          struct femtocwmp_str key,
+                                          uint8_t *buf,
+                                          size_t buf_len);
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -382,6 +421,14 @@ enum femtocwmp_result femtocwmp_event_device(const struct femtocwmp_event *ev,
 FEMTOCWMP_MUST_USE
 enum femtocwmp_result femtocwmp_event_url(const struct femtocwmp_event *ev,
                                           struct femtocwmp_str *out);
+
+// `REFUSED`: the HTTP status sent (401, 403, 429 or 503), why, and the peer's address as the
+// transport gave it (empty when unknown); the strings are borrowed from the event.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_event_refusal(const struct femtocwmp_event *ev,
+                                              uint16_t *status_out,
+                                              struct femtocwmp_str *reason_out,
+                                              struct femtocwmp_str *peer_out);
 
 // The new inner IPsec address of `IPSEC_ADDRESS_CHANGED`, borrowed from the event.
 FEMTOCWMP_MUST_USE
@@ -789,6 +836,29 @@ enum femtocwmp_result femtocwmp_hems_handle_http_request(struct femtocwmp_hems *
                                                          const uint8_t *body,
                                                          size_t body_len,
                                                          uint64_t now_ms);
+
+// Says what the transport knows of connection `conn` (peer, TLS, client certificate): call
+// it before the connection's first request. The names of a client certificate must name the
+// device the connection's Inform claims (TS 33.320), or it is refused.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_hems_connection_opened(struct femtocwmp_hems *hems,
+                                                       uint64_t conn,
+                                                       const struct femtocwmp_connection_info *info);
+
+// Each device's credentials from a JSON table `{"OUI-ProductClass-Serial": {"username":
+// ..., "password": ... or "ha1": ..., "certificate_identity": ..., "connection_request_username":
+// ..., "connection_request_password": ...}}`, checked (a bad one is `INVALID_JSON` with why).
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_hems_set_device_table(struct femtocwmp_hems *hems,
+                                                      const uint8_t *table_json,
+                                                      size_t table_len);
+
+// Each device's credentials from `callback` (see `femtocwmp_credential_fn`), given
+// `user_data` back on every call. NULL callback: `NULL_PARAMETER`.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_hems_set_credential_callback(struct femtocwmp_hems *hems,
+                                                             femtocwmp_credential_fn callback,
+                                                             void *user_data);
 
 // Connection `conn` closed.
 FEMTOCWMP_MUST_USE

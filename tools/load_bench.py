@@ -45,7 +45,8 @@ def main(argv: list) -> int:
         (path / "script.json").write_text(json.dumps(script(count)))
         events = path / "events.jsonl"
         hems = subprocess.Popen(
-            [binary, "hems", "--listen", "127.0.0.1:0", "--quiet", "--duration", "120"]
+            [binary, "hems", "--auth", "none", "--listen", "127.0.0.1:0", "--quiet"]
+            + ["--duration", "120"]
             + ["--script", str(path / "script.json"), "--events", str(events)],
             stderr=subprocess.PIPE,
             text=True,

@@ -70,6 +70,9 @@ pub enum femtocwmp_event_kind {
     LoadDevice = 25,
     /// HeMS with an external store: keep the device's record (`femtocwmp_event_record`).
     StoreDevice = 26,
+    /// HeMS: a request was refused before anything of the device it claims was read or
+    /// changed (`device` claimed, `femtocwmp_event_refusal`: HTTP status, reason, peer).
+    Refused = 27,
     /// An event this header does not know; its JSON form says what it is.
     Other = 99,
 }
@@ -220,6 +223,7 @@ impl femtocwmp_event {
                 h::HemsEvent::IpsecAddressChanged { .. } => K::IpsecAddressChanged,
                 h::HemsEvent::ProcedureFinished { .. } => K::ProcedureFinished,
                 h::HemsEvent::SessionEnded { .. } => K::DeviceSessionEnded,
+                h::HemsEvent::Refused { .. } => K::Refused,
                 _ => K::Other,
             },
             Ev::ConnectionRequest { .. } => K::ConnectionRequest,
@@ -444,6 +448,37 @@ pub extern "C" fn femtocwmp_event_url(
         | Ev::ConnectionRequest { url, .. }
         | Ev::Agent(a::AgentEvent::DownloadRequested { url, .. }) => Some(url),
         _ => None,
+    })
+}
+
+/// `REFUSED`: the HTTP status sent (401, 403, 429 or 503), why, and the peer's address as the
+/// transport gave it (empty when unknown); the strings are borrowed from the event.
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_event_refusal(
+    ev: *const femtocwmp_event,
+    status_out: *mut u16,
+    reason_out: *mut femtocwmp_str,
+    peer_out: *mut femtocwmp_str,
+) -> femtocwmp_result {
+    boundary(|| {
+        let e = try_ffi!(event(ev));
+        let Ev::Hems(h::HemsEvent::Refused {
+            status,
+            reason,
+            peer,
+            ..
+        }) = &e.ev
+        else {
+            return not_here(e, "refusal");
+        };
+        if status_out.is_null() || reason_out.is_null() || peer_out.is_null() {
+            return fail(femtocwmp_result::NullParameter, "out pointer is NULL");
+        }
+        out_ptr!(status_out, *status);
+        out_ptr!(reason_out, femtocwmp_str::of(reason));
+        out_ptr!(peer_out, femtocwmp_str::of(peer.as_deref().unwrap_or("")));
+        femtocwmp_result::Ok
     })
 }
 

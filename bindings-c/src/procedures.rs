@@ -3,7 +3,10 @@
 
 use femtocwmp::hems as h;
 use femtocwmp::henb as a;
-use femtocwmp::session::{HttpResponse, Output, Timestamp};
+use femtocwmp::session::{
+    CertificateIdentity, ConnectionInfo, CredentialSource, DeviceCredentials, DeviceTable,
+    HttpResponse, Output, Timestamp,
+};
 
 use crate::codec::{input, write_out};
 use crate::error::{boundary, fail, femtocwmp_result};
@@ -592,6 +595,219 @@ pub extern "C" fn femtocwmp_hems_handle_http_request(
         let body = try_ffi!(input(body, body_len));
         hm.inner
             .handle_http_request(conn, &hs, body, Timestamp(now_ms));
+        femtocwmp_result::Ok
+    })
+}
+
+/// What the transport knows of a new connection, for `femtocwmp_hems_connection_opened`.
+#[repr(C)]
+pub struct femtocwmp_connection_info {
+    /// The peer's address without the port (e.g. "192.0.2.7"); empty when unknown. Failed
+    /// authentications are counted per address.
+    pub peer: femtocwmp_str,
+    /// Whether the connection is TLS (Basic authentication is refused otherwise).
+    pub tls: bool,
+    /// Whether the peer presented a client certificate that the TLS layer verified.
+    pub has_client_certificate: bool,
+    /// Its subject common name (empty if none).
+    pub common_name: femtocwmp_str,
+    /// Its subject alternative names (DNS names, URIs, IP addresses as text).
+    pub subject_alt_names: *const femtocwmp_str,
+    /// How many.
+    pub subject_alt_name_count: usize,
+}
+
+/// Says what the transport knows of connection `conn` (peer, TLS, client certificate): call
+/// it before the connection's first request. The names of a client certificate must name the
+/// device the connection's Inform claims (TS 33.320), or it is refused.
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_hems_connection_opened(
+    hems: *mut femtocwmp_hems,
+    conn: u64,
+    info: *const femtocwmp_connection_info,
+) -> femtocwmp_result {
+    boundary(|| {
+        let hm = handle!(hems);
+        if info.is_null() {
+            return fail(femtocwmp_result::NullParameter, "info is NULL");
+        }
+        // SAFETY: info is non-NULL and points to a femtocwmp_connection_info (API contract).
+        let info = unsafe { &*info };
+        let peer = try_ffi!(info.peer.read("peer"));
+        let client_certificate = if info.has_client_certificate {
+            let cn = try_ffi!(info.common_name.read("common_name"));
+            let sans = if info.subject_alt_name_count == 0 {
+                &[][..]
+            } else if info.subject_alt_names.is_null() {
+                return fail(
+                    femtocwmp_result::NullParameter,
+                    "subject_alt_names is NULL but subject_alt_name_count > 0",
+                );
+            } else {
+                // SAFETY: non-NULL, and the caller guarantees `subject_alt_name_count` elements.
+                unsafe {
+                    std::slice::from_raw_parts(info.subject_alt_names, info.subject_alt_name_count)
+                }
+            };
+            let subject_alt_names = try_ffi!(sans
+                .iter()
+                .map(|s| s.read("subject alternative name").map(str::to_owned))
+                .collect::<Result<Vec<_>, _>>());
+            Some(CertificateIdentity {
+                common_name: (!cn.is_empty()).then(|| cn.to_owned()),
+                subject_alt_names,
+            })
+        } else {
+            None
+        };
+        hm.inner.connection_opened(
+            conn,
+            ConnectionInfo {
+                peer: (!peer.is_empty()).then(|| peer.to_owned()),
+                tls: info.tls,
+                client_certificate,
+            },
+        );
+        femtocwmp_result::Ok
+    })
+}
+
+/// Each device's credentials from a JSON table `{"OUI-ProductClass-Serial": {"username":
+/// ..., "password": ... or "ha1": ..., "certificate_identity": ..., "connection_request_username":
+/// ..., "connection_request_password": ...}}`, checked (a bad one is `INVALID_JSON` with why).
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_hems_set_device_table(
+    hems: *mut femtocwmp_hems,
+    table_json: *const u8,
+    table_len: usize,
+) -> femtocwmp_result {
+    boundary(|| {
+        let hm = handle!(hems);
+        let entries: std::collections::BTreeMap<String, DeviceCredentials> =
+            try_ffi!(json(table_json, table_len, "device table"));
+        let table = match DeviceTable::new(entries) {
+            Ok(t) => t,
+            Err(e) => return fail(femtocwmp_result::InvalidJson, format!("device table: {e}")),
+        };
+        hm.inner.set_credential_source(Box::new(table));
+        femtocwmp_result::Ok
+    })
+}
+
+/// What a credential callback is asked for.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum femtocwmp_credential_query {
+    /// The device whose HTTP user name `key` is.
+    ByUsername = 1,
+    /// The device whose key (`OUI-ProductClass-Serial` or `OUI-Serial`) `key` is.
+    ByDevice = 2,
+}
+
+/// A credential source: writes `{"device": "OUI-ProductClass-Serial", "credentials":
+/// {"username": ..., "password": ...}}` (the credentials as in a device table) into `buf`
+/// and returns its length; returns 0 when it knows no such device. A length above `buf_len`
+/// asks for that much room: the callback is called once more with a buffer that big. It is
+/// called from inside HeMS calls, on their thread, and must not call the HeMS.
+pub type femtocwmp_credential_fn = Option<
+    unsafe extern "C" fn(
+        user_data: *mut std::ffi::c_void,
+        query: femtocwmp_credential_query,
+        key: femtocwmp_str,
+        buf: *mut u8,
+        buf_len: usize,
+    ) -> usize,
+>;
+
+/// A C callback as a credential source.
+struct CCredentialSource {
+    callback: unsafe extern "C" fn(
+        *mut std::ffi::c_void,
+        femtocwmp_credential_query,
+        femtocwmp_str,
+        *mut u8,
+        usize,
+    ) -> usize,
+    user_data: *mut std::ffi::c_void,
+}
+
+// SAFETY: the HeMS handle that owns the source is used from one thread at a time (API
+// contract), and the callback is only called from calls on that handle.
+unsafe impl Send for CCredentialSource {}
+// SAFETY: as above: no two calls on the handle run at once.
+unsafe impl Sync for CCredentialSource {}
+
+/// The answer of a credential callback.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CallbackAnswer {
+    #[serde(default)]
+    device: String,
+    credentials: DeviceCredentials,
+}
+
+impl CCredentialSource {
+    fn ask(&self, query: femtocwmp_credential_query, key: &str) -> Option<CallbackAnswer> {
+        let mut buf = vec![0u8; 1024];
+        for _ in 0..2 {
+            // SAFETY: the callback was given with the user data it expects; buf is writable
+            // for buf.len() bytes and key is readable for the duration of the call.
+            let n = unsafe {
+                (self.callback)(
+                    self.user_data,
+                    query,
+                    femtocwmp_str::of(key),
+                    buf.as_mut_ptr(),
+                    buf.len(),
+                )
+            };
+            if n == 0 {
+                return None;
+            }
+            if n <= buf.len() {
+                return serde_json::from_slice(&buf[..n]).ok();
+            }
+            if n > 1 << 20 {
+                return None; // a bound: credentials are small
+            }
+            buf.resize(n, 0);
+        }
+        None
+    }
+}
+
+impl CredentialSource for CCredentialSource {
+    fn by_username(&self, username: &str) -> Option<(String, DeviceCredentials)> {
+        let a = self.ask(femtocwmp_credential_query::ByUsername, username)?;
+        (!a.device.is_empty()).then_some((a.device, a.credentials))
+    }
+
+    fn by_device(&self, device: &str) -> Option<DeviceCredentials> {
+        self.ask(femtocwmp_credential_query::ByDevice, device)
+            .map(|a| a.credentials)
+    }
+}
+
+/// Each device's credentials from `callback` (see `femtocwmp_credential_fn`), given
+/// `user_data` back on every call. NULL callback: `NULL_PARAMETER`.
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_hems_set_credential_callback(
+    hems: *mut femtocwmp_hems,
+    callback: femtocwmp_credential_fn,
+    user_data: *mut std::ffi::c_void,
+) -> femtocwmp_result {
+    boundary(|| {
+        let hm = handle!(hems);
+        let Some(callback) = callback else {
+            return fail(femtocwmp_result::NullParameter, "callback is NULL");
+        };
+        hm.inner.set_credential_source(Box::new(CCredentialSource {
+            callback,
+            user_data,
+        }));
         femtocwmp_result::Ok
     })
 }

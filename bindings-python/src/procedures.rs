@@ -2,7 +2,10 @@
 
 use femtocwmp::hems as h;
 use femtocwmp::henb as a;
-use femtocwmp::session::Timestamp;
+use femtocwmp::session::{
+    CertificateIdentity, ConnectionInfo, CredentialSource, DeviceCredentials, DeviceTable,
+    Timestamp,
+};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
@@ -133,6 +136,52 @@ impl Agent {
     }
 }
 
+/// A credential source that asks a Python callable: `source("username", name)` returns
+/// `(device_key, credentials)` or None, `source("device", key)` returns `credentials` or None.
+/// An exception or a result of another shape counts as None, and is reported through
+/// `sys.unraisablehook` so that it is not lost.
+struct PyCredentialSource(Py<PyAny>);
+
+impl PyCredentialSource {
+    fn ask<T>(
+        &self,
+        kind: &str,
+        key: &str,
+        read: impl FnOnce(&Bound<'_, PyAny>) -> PyResult<T>,
+    ) -> Option<T> {
+        Python::attach(|py| {
+            let answer = self.0.call1(py, (kind, key)).and_then(|r| {
+                let r = r.into_bound(py);
+                if r.is_none() {
+                    Ok(None)
+                } else {
+                    read(&r).map(Some)
+                }
+            });
+            match answer {
+                Ok(v) => v,
+                Err(e) => {
+                    e.write_unraisable(py, Some(self.0.bind(py)));
+                    None
+                }
+            }
+        })
+    }
+}
+
+impl CredentialSource for PyCredentialSource {
+    fn by_username(&self, username: &str) -> Option<(String, DeviceCredentials)> {
+        self.ask("username", username, |r| {
+            let (device, creds): (String, Bound<'_, PyAny>) = r.extract()?;
+            Ok((device, from_py(&creds, "credentials")?))
+        })
+    }
+
+    fn by_device(&self, device: &str) -> Option<DeviceCredentials> {
+        self.ask("device", device, |r| from_py(r, "credentials"))
+    }
+}
+
 /// The HeMS procedure layer (see `femtocwmp.Hems`).
 #[pyclass(module = "femtocwmp._femtocwmp")]
 pub struct Hems {
@@ -151,6 +200,50 @@ impl Hems {
         Ok(Hems {
             inner: h::Hems::new(config),
         })
+    }
+
+    /// Each device's credentials from a table `{device_key: {"username", "password" or
+    /// "ha1", ...}}`, checked as a `--devices` file is.
+    fn set_device_table(&mut self, table: &Bound<'_, PyAny>) -> PyResult<()> {
+        let entries: std::collections::BTreeMap<String, DeviceCredentials> =
+            from_py(table, "device table")?;
+        let table = DeviceTable::new(entries).map_err(PyValueError::new_err)?;
+        self.inner.set_credential_source(Box::new(table));
+        Ok(())
+    }
+
+    /// Each device's credentials from a callable (see `PyCredentialSource`).
+    fn set_credential_source(&mut self, source: Bound<'_, PyAny>) -> PyResult<()> {
+        if !source.is_callable() {
+            return Err(pyo3::exceptions::PyTypeError::new_err(
+                "the credential source must be callable: source(kind, key)",
+            ));
+        }
+        self.inner
+            .set_credential_source(Box::new(PyCredentialSource(source.unbind())));
+        Ok(())
+    }
+
+    #[pyo3(signature = (conn, peer=None, tls=false, client_certificate=None))]
+    fn connection_opened(
+        &mut self,
+        conn: u64,
+        peer: Option<String>,
+        tls: bool,
+        client_certificate: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<()> {
+        let client_certificate = client_certificate
+            .map(|c| from_py::<CertificateIdentity>(c, "client certificate"))
+            .transpose()?;
+        self.inner.connection_opened(
+            conn,
+            ConnectionInfo {
+                peer,
+                tls,
+                client_certificate,
+            },
+        );
+        Ok(())
     }
 
     fn submit(&mut self, device: &str, procedure: &Bound<'_, PyAny>, now: u64) -> PyResult<u64> {

@@ -12,10 +12,10 @@ use femtocwmp::configfile::ConfigFile;
 
 use crate::report::{SummaryRow, Trace};
 use femtocwmp::hems::{
-    Hems, HemsConfig, HemsEvent, HemsOutput, Procedure, ProcedureId, ProcedureOutcome,
+    Hems, HemsConfig, HemsEvent, HemsOutput, Procedure, ProcedureId, ProcedureOutcome, PATH_HEADER,
 };
 use femtocwmp::henb::{femtocell_model, Agent, AgentConfig, AgentEvent, FemtocellInfo};
-use femtocwmp::session::{CpeConfig, EndReason, HttpRequest, Output, Timestamp};
+use femtocwmp::session::{ConnectionInfo, CpeConfig, EndReason, HttpRequest, Output, Timestamp};
 use femtocwmp::trace::describe;
 use femtocwmp::{decode, Body, DeviceIdStruct, FaultCode, ParameterValueStruct, Value};
 use http_body_util::{BodyExt, Full};
@@ -52,16 +52,6 @@ pub(crate) struct HemsState {
     pub(crate) quiet: bool,
     /// Every message, by flow, for the `--html` report.
     pub(crate) trace: Trace,
-    /// `POST /api/procedures` is served (hems --api): procedures submitted while running.
-    pub(crate) api: Option<Api>,
-}
-
-/// The procedure API of a running HeMS.
-pub(crate) struct Api {
-    /// The HeMS's own base URL, for download URLs given as a path.
-    pub(crate) base: String,
-    /// Tells the main loop which device's record changed (for the store).
-    pub(crate) changed: mpsc::UnboundedSender<String>,
 }
 
 /// One procedure for a device, as scripts and the API give it.
@@ -87,30 +77,6 @@ pub(crate) fn resolve_urls(p: &mut Procedure, base: &str) {
             *url = format!("{base}{url}");
         }
     }
-}
-
-/// `POST /api/procedures` with `{"device": ..., "procedure": ...}`: 201 and `{"id": N}`, or
-/// 400 and what is wrong.
-fn api_submit(st: &mut HemsState, body: &[u8]) -> (u16, String) {
-    let Some(api) = &st.api else {
-        return (404, String::new());
-    };
-    let mut s: Scripted = match serde_json::from_slice(body) {
-        Ok(s) => s,
-        Err(e) => {
-            return (
-                400,
-                serde_json::json!({ "error": e.to_string() }).to_string(),
-            )
-        }
-    };
-    if s.delay_ms != 0 {
-        return (400, r#"{"error":"delay_ms is for scripts"}"#.into());
-    }
-    resolve_urls(&mut s.procedure, &api.base);
-    let _ = api.changed.send(s.device.clone());
-    let id = st.hems.submit(&s.device, s.procedure, now(st.start));
-    (201, serde_json::json!({ "id": id.0 }).to_string())
 }
 
 impl HemsState {
@@ -153,14 +119,6 @@ async fn hems_request(
 ) -> Result<Response<Full<Bytes>>, hyper::Error> {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
-    if method == hyper::Method::POST && path == "/api/procedures" {
-        let body = req.into_body().collect().await?.to_bytes();
-        let (status, text) = api_submit(&mut state.lock().expect("state"), &body);
-        let r = Response::builder()
-            .status(status)
-            .header("Content-Type", "application/json");
-        return Ok(r.body(Full::new(Bytes::from(text))).expect("response"));
-    }
     if method == hyper::Method::GET {
         // the file server of Figure 5-1
         let mut st = state.lock().expect("state");
@@ -183,11 +141,13 @@ async fn hems_request(
         }
         return Ok(r.body(Full::new(Bytes::from(body))).expect("response"));
     }
-    let headers: Vec<(String, String)> = req
-        .headers()
-        .iter()
-        .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
-        .collect();
+    // the request target, for Digest's uri check
+    let mut headers: Vec<(String, String)> = vec![(PATH_HEADER.to_owned(), req.uri().to_string())];
+    headers.extend(
+        req.headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned())),
+    );
     let body = req.into_body().collect().await?.to_bytes();
     let mut st = state.lock().expect("state");
     let t = now(st.start);
@@ -279,16 +239,31 @@ pub(crate) async fn serve_hems(
             let st = state.clone();
             let tls = tls.clone();
             tokio::spawn(async move {
+                let mut info = ConnectionInfo {
+                    peer: Some(peer.ip().to_string()),
+                    tls: tls.is_some(),
+                    client_certificate: None,
+                };
                 let stream: Box<dyn Stream> = match tls {
                     None => Box::new(tcp),
                     Some(acceptor) => match acceptor.accept(tcp).await {
-                        Ok(s) => Box::new(s),
+                        Ok(s) => {
+                            // the certificate rustls verified: its names, for the device binding
+                            info.client_certificate = s
+                                .get_ref()
+                                .1
+                                .peer_certificates()
+                                .and_then(|c| c.first())
+                                .and_then(|c| crate::tls::certificate_identity(c));
+                            Box::new(s)
+                        }
                         Err(e) => {
                             tracing::warn!(%peer, "TLS handshake with {peer} failed: {e}");
                             return;
                         }
                     },
                 };
+                st.lock().expect("state").hems.connection_opened(conn, info);
                 let svc = service_fn(|req| hems_request(st.clone(), conn, req));
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), svc)
@@ -846,7 +821,6 @@ pub async fn run(henbs: usize, quiet: bool, html: Option<&str>) -> Result<bool, 
         } else {
             Trace::default()
         },
-        api: None,
     }));
     let addr = serve_hems(state.clone(), "127.0.0.1:0", None)
         .await

@@ -11,12 +11,12 @@ use clap::{Parser, Subcommand};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod api;
 mod demo;
 mod report;
 mod serve;
 mod store;
 mod tls;
-use femtocwmp::session::{AuthPolicy, DigestAlgorithm};
 use serde_json::Value as Json;
 
 #[derive(Parser)]
@@ -70,14 +70,36 @@ enum Command {
         /// Do not print every message.
         #[arg(long)]
         quiet: bool,
-        /// Require HTTP Digest authentication (TR-069 3.4.4) with this user name.
-        #[arg(long, requires = "password")]
+        /// Each HeNB's own credentials: a JSON object (or a .toml file of tables) keyed by
+        /// device key, e.g. {"00A0C6-FAP-S1": {"username": "s1", "password": "..."}}, each
+        /// with username, password or ha1, and optionally certificate_identity,
+        /// connection_request_username, connection_request_password. A HeNB may then speak
+        /// for its own device only.
+        #[arg(long)]
+        devices: Option<String>,
+        /// How HeNBs authenticate: digest, basic (TLS only), cert (a client certificate
+        /// naming the device) or none. Digest by default with --devices or --username; one of
+        /// these must be chosen.
+        #[arg(long, value_parser = ["digest", "basic", "cert", "none"])]
+        auth: Option<String>,
+        /// Accept Basic authentication over plain HTTP (passwords in clear: a lab only).
+        #[arg(long)]
+        insecure_basic: bool,
+        /// Accept only the devices --devices lists (and those already in the store).
+        #[arg(long, requires = "devices")]
+        listed_only: bool,
+        /// The most devices the HeMS registers; Informs of new devices beyond it get 503.
+        #[arg(long, default_value_t = 100_000)]
+        max_devices: usize,
+        /// One user name shared by every HeNB (HTTP Digest, TR-069 3.4.4): whoever knows it
+        /// may speak for any device. Prefer --devices.
+        #[arg(long, requires = "password", conflicts_with = "devices")]
         username: Option<String>,
-        /// The Digest password (with --username).
+        /// The shared password (with --username).
         #[arg(long, requires = "username")]
         password: Option<String>,
         /// Offer SHA-256 instead of MD5 in the Digest challenge.
-        #[arg(long, requires = "username")]
+        #[arg(long)]
         sha256: bool,
         /// Serve the files of this directory as http://ADDR/files/NAME (configuration files,
         /// firmware); a script's download URL "/files/NAME" points here.
@@ -102,11 +124,14 @@ enum Command {
         /// this SQLite file, so that a restart loses nothing.
         #[arg(long)]
         store: Option<String>,
-        /// Accept procedures while running: POST /api/procedures with {"device": ...,
-        /// "procedure": ...} answers 201 {"id": N}. No authentication: listen on loopback or a
-        /// trusted network.
-        #[arg(long)]
-        api: bool,
+        /// Serve the admin API on this address (a bare port means loopback), never on the
+        /// CWMP port: POST /api/procedures with {"device": ..., "procedure": ...} answers
+        /// 201 {"id": N}. Needs --api-token-file.
+        #[arg(long, requires = "api_token_file")]
+        api_listen: Option<String>,
+        /// A file whose first line is the API's bearer token (`Authorization: Bearer TOKEN`).
+        #[arg(long, requires = "api_listen")]
+        api_token_file: Option<String>,
     },
     /// Simulated HeNBs (TR-196 LTE femtocell data model) against a HeMS.
     Henb {
@@ -269,6 +294,11 @@ fn run(cli: Cli) -> Result<(), String> {
             events,
             duration,
             quiet,
+            devices,
+            auth,
+            insecure_basic,
+            listed_only,
+            max_devices,
             username,
             password,
             sha256,
@@ -279,19 +309,21 @@ fn run(cli: Cli) -> Result<(), String> {
             tls_key,
             client_ca,
             store,
-            api,
+            api_listen,
+            api_token_file,
         } => {
-            let auth = match (username, password) {
-                (Some(username), Some(password)) => AuthPolicy::Digest {
-                    username,
-                    password,
-                    algorithm: if sha256 {
-                        DigestAlgorithm::Sha256
-                    } else {
-                        DigestAlgorithm::Md5
-                    },
-                },
-                _ => AuthPolicy::None,
+            let trust = serve::trust(serve::TrustOptions {
+                devices: devices.as_deref(),
+                auth: auth.as_deref(),
+                shared: username.zip(password),
+                sha256,
+                insecure_basic,
+                tls: tls_cert.is_some(),
+                client_ca: client_ca.is_some(),
+            })?;
+            let api_token = match &api_token_file {
+                Some(path) => Some(serve::read_token(path)?),
+                None => None,
             };
             runtime()?.block_on(serve::hems(serve::HemsOptions {
                 listen,
@@ -299,13 +331,15 @@ fn run(cli: Cli) -> Result<(), String> {
                 events,
                 duration: duration.map(std::time::Duration::from_secs),
                 quiet,
-                auth,
+                trust,
+                listed_only,
+                max_devices,
                 files,
                 file_auth: file_username.zip(file_password),
                 tls: tls_cert.zip(tls_key),
                 client_ca,
                 store,
-                api,
+                api: api_listen.zip(api_token),
             }))
         }
         Command::Henb {

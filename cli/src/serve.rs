@@ -7,15 +7,18 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use femtocwmp::hems::{Hems, HemsConfig, HemsEvent, HemsOutput, Procedure};
+use femtocwmp::hems::{Hems, HemsConfig, HemsEvent, HemsOutput, Procedure, Registration};
 use femtocwmp::henb::{femtocell_model, Agent, AgentConfig, FemtocellInfo};
-use femtocwmp::session::{AcsConfig, AuthPolicy, CpeConfig};
+use femtocwmp::session::{
+    AuthConfig, AuthPolicy, AuthScheme, CpeConfig, DeviceCredentials, DeviceTable, DigestAlgorithm,
+};
 use femtocwmp::DeviceIdStruct;
 use tokio::sync::mpsc;
 
+use crate::api::{check_procedure, serve_api, Api};
 use crate::demo::{
     now, resolve_urls, run_henb, send_connection_request, serve_connection_requests, serve_hems,
-    spawn_hems_timers, Api, CrRoutes, HemsState, Scripted, SharedStats,
+    spawn_hems_timers, CrRoutes, HemsState, Scripted, SharedStats,
 };
 use crate::report::Trace;
 use crate::store::Store;
@@ -32,8 +35,12 @@ pub struct HemsOptions {
     pub duration: Option<Duration>,
     /// Do not print every message.
     pub quiet: bool,
-    /// How HeNBs authenticate.
-    pub auth: AuthPolicy,
+    /// How HeNBs authenticate, and their credentials.
+    pub trust: Trust,
+    /// Register only the devices the credentials list.
+    pub listed_only: bool,
+    /// The most devices registered.
+    pub max_devices: usize,
     /// A directory whose files the file server serves as `/files/NAME`.
     pub files: Option<String>,
     /// The file server's Basic credentials.
@@ -44,17 +51,163 @@ pub struct HemsOptions {
     pub client_ca: Option<String>,
     /// Keep device records in this SQLite file (loaded at start, written through).
     pub store: Option<String>,
-    /// Serve `POST /api/procedures`.
-    pub api: bool,
+    /// Serve the admin API on this address, with this bearer token.
+    pub api: Option<(String, String)>,
 }
 
-/// Every regular file of `dir`, keyed by the path it is served under (`/files/NAME`).
-fn load_files(dir: &str) -> Result<HashMap<String, Vec<u8>>, String> {
+/// How `femtocwmp hems` authenticates HeNBs: the policy and the per-device credentials.
+pub struct Trust {
+    /// The policy (realm, nonce secret and limits at their defaults).
+    pub auth: AuthConfig,
+    /// Each device's credentials (`--devices`).
+    pub devices: Option<DeviceTable>,
+}
+
+/// The command-line choices that decide [`Trust`].
+pub struct TrustOptions<'a> {
+    /// `--devices FILE`.
+    pub devices: Option<&'a str>,
+    /// `--auth`.
+    pub auth: Option<&'a str>,
+    /// `--username/--password`: one shared secret.
+    pub shared: Option<(String, String)>,
+    /// `--sha256`.
+    pub sha256: bool,
+    /// `--insecure-basic`.
+    pub insecure_basic: bool,
+    /// Whether the HeMS serves HTTPS.
+    pub tls: bool,
+    /// Whether it asks for client certificates.
+    pub client_ca: bool,
+}
+
+/// Reads a `--devices` file: JSON, or TOML when it ends in `.toml`.
+fn read_devices(path: &str) -> Result<DeviceTable, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let entries: std::collections::BTreeMap<String, DeviceCredentials> = if path.ends_with(".toml")
+    {
+        toml::from_str(&text).map_err(|e| format!("{path}: {e}"))?
+    } else {
+        serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))?
+    };
+    DeviceTable::new(entries).map_err(|e| format!("{path}: {e}"))
+}
+
+/// Decides how HeNBs authenticate from the command line; refuses what would be insecure
+/// without being asked for, and warns about what is weak.
+pub fn trust(o: TrustOptions<'_>) -> Result<Trust, String> {
+    let devices = o.devices.map(read_devices).transpose()?;
+    let algorithm = if o.sha256 {
+        DigestAlgorithm::Sha256
+    } else {
+        DigestAlgorithm::Md5
+    };
+    let policy = match (o.auth, &devices, o.shared) {
+        (Some("none"), _, Some(_)) => {
+            return Err("--auth none and --username/--password contradict each other".into())
+        }
+        (Some("none"), _, None) => {
+            eprintln!(
+                "warning: --auth none: any client may speak for any HeNB; use it on a lab network only"
+            );
+            AuthPolicy::None
+        }
+        (Some("cert"), _, _) if !o.client_ca => {
+            return Err("--auth cert needs --client-ca (and --tls-cert/--tls-key)".into())
+        }
+        (Some("cert"), _, _) => AuthPolicy::Devices {
+            scheme: AuthScheme::Certificate,
+        },
+        (scheme, Some(_), None) => AuthPolicy::Devices {
+            scheme: if scheme == Some("basic") {
+                AuthScheme::Basic
+            } else {
+                AuthScheme::Digest
+            },
+        },
+        (scheme, None, Some((username, password))) => {
+            eprintln!(
+                "warning: --username/--password is one secret shared by every HeNB: whoever knows it may speak for any of them; prefer --devices"
+            );
+            if scheme == Some("basic") {
+                AuthPolicy::Basic { username, password }
+            } else {
+                AuthPolicy::Digest {
+                    username,
+                    password,
+                    algorithm,
+                }
+            }
+        }
+        (Some(s), None, None) => {
+            return Err(format!(
+                "--auth {s} needs credentials: --devices FILE (each HeNB its own) or --username/--password"
+            ))
+        }
+        (None, None, None) => {
+            return Err("choose how HeNBs authenticate: --devices FILE (each HeNB its own credentials), --auth cert (client certificates), --username/--password (one shared secret), or --auth none (a lab)".into())
+        }
+        (_, Some(_), Some(_)) => unreachable!("clap keeps --devices and --username apart"),
+    };
+    let basic = matches!(
+        policy,
+        AuthPolicy::Basic { .. }
+            | AuthPolicy::Devices {
+                scheme: AuthScheme::Basic
+            }
+    );
+    if basic && !o.tls && !o.insecure_basic {
+        return Err("Basic authentication sends passwords in clear: serve HTTPS (--tls-cert/--tls-key) or add --insecure-basic for a lab".into());
+    }
+    if basic && !o.tls {
+        eprintln!("warning: --insecure-basic: HeNB passwords cross the network in clear");
+    }
+    let mut digest_algorithms = AuthConfig::default().digest_algorithms;
+    if o.sha256 {
+        digest_algorithms = vec![DigestAlgorithm::Sha256];
+    }
+    Ok(Trust {
+        auth: AuthConfig {
+            policy,
+            nonce_secret: nonce_secret(),
+            allow_basic_without_tls: o.insecure_basic,
+            digest_algorithms,
+            ..AuthConfig::default()
+        },
+        devices,
+    })
+}
+
+/// Reads the API's bearer token: the file's first line, at least 16 characters.
+pub fn read_token(path: &str) -> Result<String, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let token = text.lines().next().unwrap_or("").trim().to_owned();
+    if token.len() < 16 {
+        return Err(format!(
+            "{path}: the API token must be at least 16 characters on the first line"
+        ));
+    }
+    Ok(token)
+}
+
+/// Every regular file of `dir`, keyed by the path it is served under (`/files/NAME`). A
+/// symbolic link is served only if it resolves to a file inside `dir`: nothing outside the
+/// directory is ever served.
+pub(crate) fn load_files(dir: &str) -> Result<HashMap<String, Vec<u8>>, String> {
     let mut files = HashMap::new();
+    let root = std::fs::canonicalize(dir).map_err(|e| format!("cannot read {dir}: {e}"))?;
     let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {dir}: {e}"))?;
     for entry in entries {
         let entry = entry.map_err(|e| format!("cannot read {dir}: {e}"))?;
         let path = entry.path();
+        let inside = std::fs::canonicalize(&path).is_ok_and(|real| real.starts_with(&root));
+        if !inside {
+            tracing::warn!(
+                "--files: {} points outside {dir}: not served",
+                path.display()
+            );
+            continue;
+        }
         if path.is_file() {
             let name = entry.file_name().to_string_lossy().into_owned();
             let data =
@@ -90,7 +243,9 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
         events,
         duration,
         quiet,
-        auth,
+        trust,
+        listed_only,
+        max_devices,
         files,
         file_auth,
         tls,
@@ -121,6 +276,11 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
         None => Vec::new(),
     };
     let mut pending: HashMap<String, Vec<(Procedure, u64)>> = HashMap::new();
+    for s in &scripted {
+        let mut p = s.procedure.clone();
+        resolve_urls(&mut p, "http://hems");
+        check_procedure(&p).map_err(|e| format!("script: {}: {e}", s.device))?;
+    }
     for s in scripted {
         pending
             .entry(s.device)
@@ -134,15 +294,21 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
         None => Box::new(std::io::stdout()),
     };
     let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut hems = Hems::new(HemsConfig {
+        auth: trust.auth,
+        registration: if listed_only {
+            Registration::ListedOnly
+        } else {
+            Registration::Open
+        },
+        max_devices,
+        ..HemsConfig::default()
+    });
+    if let Some(table) = trust.devices {
+        hems.set_credential_source(Box::new(table));
+    }
     let state = Arc::new(Mutex::new(HemsState {
-        hems: Hems::new(HemsConfig {
-            session: AcsConfig {
-                auth,
-                nonce_secret: nonce_secret(),
-                ..AcsConfig::default()
-            },
-            ..HemsConfig::default()
-        }),
+        hems,
         names: HashMap::new(),
         events: tx,
         start,
@@ -150,7 +316,6 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
         file_auth,
         quiet,
         trace: Trace::default(),
-        api: None,
     }));
     if let Some(st) = &store {
         let n = st.load_into(&mut state.lock().expect("state").hems)?;
@@ -166,11 +331,16 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
     let base = format!("{scheme}://{addr}");
     // delayed and API submissions tell the loop which device changed, for the store
     let (submitted_tx, mut submitted) = mpsc::unbounded_channel::<String>();
-    if api {
-        state.lock().expect("state").api = Some(Api {
-            base: base.clone(),
+    if let Some((listen, token)) = api {
+        let api = Api {
+            token: token.into(),
+            base: base.as_str().into(),
             changed: submitted_tx.clone(),
-        });
+        };
+        let addr = serve_api(state.clone(), &listen, api)
+            .await
+            .map_err(|e| format!("cannot listen on {listen} (--api-listen): {e}"))?;
+        eprintln!("API listening on http://{addr}/api/procedures");
     }
     for procs in pending.values_mut() {
         for (p, _) in procs {
@@ -223,8 +393,21 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
                         });
                     }
                 }
-                save(e.device())?;
+                if !matches!(e, HemsEvent::Refused { .. }) {
+                    save(e.device())?;
+                }
                 match &e {
+                    HemsEvent::Refused {
+                        device,
+                        peer,
+                        status,
+                        reason,
+                    } => tracing::warn!(
+                        device = device.as_str(),
+                        peer = peer.as_deref().unwrap_or(""),
+                        status,
+                        "refused: {reason}"
+                    ),
                     HemsEvent::ProcedureFinished {
                         id,
                         device,

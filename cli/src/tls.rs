@@ -69,6 +69,41 @@ pub fn acceptor(
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
+/// The names a (verified) client certificate carries: its subject CN and its subject
+/// alternative names, for the HeMS's device binding (TS 33.320). None if it cannot be read.
+pub fn certificate_identity(der: &[u8]) -> Option<femtocwmp::session::CertificateIdentity> {
+    use x509_parser::extensions::GeneralName;
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    let common_name = cert
+        .subject()
+        .iter_common_name()
+        .next()
+        .and_then(|cn| cn.as_str().ok())
+        .map(str::to_owned);
+    let mut subject_alt_names = Vec::new();
+    if let Ok(Some(san)) = cert.subject_alternative_name() {
+        for name in &san.value.general_names {
+            match name {
+                GeneralName::DNSName(s) | GeneralName::RFC822Name(s) | GeneralName::URI(s) => {
+                    subject_alt_names.push((*s).to_owned())
+                }
+                GeneralName::IPAddress(b) => match b.len() {
+                    4 => subject_alt_names
+                        .push(std::net::Ipv4Addr::from(<[u8; 4]>::try_from(*b).ok()?).to_string()),
+                    16 => subject_alt_names
+                        .push(std::net::Ipv6Addr::from(<[u8; 16]>::try_from(*b).ok()?).to_string()),
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+    }
+    Some(femtocwmp::session::CertificateIdentity {
+        common_name,
+        subject_alt_names,
+    })
+}
+
 /// The HeNB side: the CA that signed the HeMS's certificate, and optionally the HeNB's own
 /// certificate and key for client authentication.
 pub fn connector(ca: &str, client: Option<(&str, &str)>) -> Result<TlsConnector, String> {

@@ -119,7 +119,11 @@ fn every_subcommand_explains_itself() {
                 "--tls-cert",
                 "--client-ca",
                 "--username",
-                "--api",
+                "--devices",
+                "--auth",
+                "--listed-only",
+                "--api-listen",
+                "--api-token-file",
             ][..],
         ),
         (

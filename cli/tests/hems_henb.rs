@@ -62,8 +62,17 @@ fn a_hems_process_and_a_henb_process_talk() {
 
 /// Starts `femtocwmp hems` with `args`; returns the process and its CWMP URL.
 fn start_hems(args: &[&str]) -> (std::process::Child, String) {
+    // a test that says nothing of authentication runs without it, as a lab does
+    let chosen = args
+        .iter()
+        .any(|a| ["--auth", "--devices", "--username"].contains(a));
     let mut hems = Command::new(env!("CARGO_BIN_EXE_femtocwmp"))
         .arg("hems")
+        .args(if chosen {
+            &[][..]
+        } else {
+            &["--auth", "none"][..]
+        })
         .args(args)
         .stderr(Stdio::piped())
         .spawn()
@@ -133,7 +142,8 @@ fn the_hems_requires_digest_when_given_credentials() {
 fn errors_a_person_understands() {
     let bin = env!("CARGO_BIN_EXE_femtocwmp");
     let out = Command::new(bin)
-        .args(["--log", "femtocwmp=[[", "hems", "--listen", "127.0.0.1:0"])
+        .args(["--log", "femtocwmp=[[", "hems", "--auth", "none"])
+        .args(["--listen", "127.0.0.1:0"])
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -157,7 +167,8 @@ fn errors_a_person_understands() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot resolve no-such-host.invalid"));
     let out = Command::new(bin)
-        .args(["hems", "--listen", "not-an-address", "--duration", "1"])
+        .args(["hems", "--auth", "none", "--listen", "not-an-address"])
+        .args(["--duration", "1"])
         .output()
         .unwrap();
     assert!(!out.status.success());
@@ -165,6 +176,8 @@ fn errors_a_person_understands() {
     let out = Command::new(bin)
         .args([
             "hems",
+            "--auth",
+            "none",
             "--listen",
             "127.0.0.1:0",
             "--script",
@@ -273,6 +286,8 @@ fn hems_refuses_a_missing_files_directory_and_half_file_credentials() {
     let out = Command::new(bin)
         .args([
             "hems",
+            "--auth",
+            "none",
             "--listen",
             "127.0.0.1:0",
             "--files",
@@ -285,6 +300,8 @@ fn hems_refuses_a_missing_files_directory_and_half_file_credentials() {
     let out = Command::new(bin)
         .args([
             "hems",
+            "--auth",
+            "none",
             "--listen",
             "127.0.0.1:0",
             "--files",
@@ -510,13 +527,14 @@ fn henb_refuses_a_bad_data_model_file() {
 }
 
 /// POSTs `body` to `path` on `addr` with plain HTTP/1.1; returns status and body.
-fn http_post(addr: &str, path: &str, body: &str) -> (u16, String) {
+/// POSTs `body` to `path` with extra header lines (each ending in CRLF); (status, body).
+fn http_post(addr: &str, path: &str, headers: &str, body: &str) -> (u16, String) {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(addr).unwrap();
     write!(
         s,
         "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+         {headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -547,19 +565,25 @@ params = [{ name = "Device.Services.FAPService.1.CellConfig.LTE.RAN.RF.PhyCellID
     )
     .unwrap();
     let events = dir.join("events.jsonl");
+    let token = dir.join("api-token");
+    std::fs::write(&token, "a-long-enough-api-token\n").unwrap();
+    let api = free_port();
     let (mut hems, url) = start_hems(&[
         "--listen",
         "127.0.0.1:0",
         "--duration",
         "5",
         "--quiet",
-        "--api",
+        "--api-listen",
+        &api,
+        "--api-token-file",
+        token.to_str().unwrap(),
         "--script",
         script.to_str().unwrap(),
         "--events",
         events.to_str().unwrap(),
     ]);
-    let addr = url
+    let cwmp = url
         .trim_start_matches("http://")
         .trim_end_matches("/cwmp")
         .to_owned();
@@ -578,22 +602,34 @@ params = [{ name = "Device.Services.FAPService.1.CellConfig.LTE.RAN.RF.PhyCellID
         .spawn()
         .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(1500));
-    let (status, body) = http_post(
-        &addr,
-        "/api/procedures",
-        r#"{"device": "00A0C6-FAP-LTE-SIM1", "procedure": {"ConfigureBySetParameterValues": {
+    let spv = r#"{"device": "00A0C6-FAP-LTE-SIM1", "procedure": {"ConfigureBySetParameterValues": {
             "params": [{"name": "Device.Services.FAPService.1.CellConfig.LTE.RAN.RF.PhyCellID",
-                        "type": "unsignedInt", "value": "12"}], "parameter_key": "from-api"}}}"#,
-    );
+                        "type": "unsignedInt", "value": "12"}], "parameter_key": "from-api"}}}"#;
+    let bearer = "Authorization: Bearer a-long-enough-api-token\r\n";
+    // the API is not on the CWMP port, and wants its token
+    let (status, _) = http_post(&cwmp, "/api/procedures", bearer, spv);
+    assert_ne!(status, 201, "the CWMP port takes no procedures");
+    let (status, _) = http_post(&api, "/api/procedures", "", spv);
+    assert_eq!(status, 401, "no token");
+    let wrong = "Authorization: Bearer a-long-enough-api-tokeX\r\n";
+    let (status, _) = http_post(&api, "/api/procedures", wrong, spv);
+    assert_eq!(status, 401, "a wrong token");
+    let (status, body) = http_post(&api, "/api/procedures", bearer, spv);
     assert_eq!(status, 201, "{body}");
     assert_eq!(body, r#"{"id":2}"#);
-    let (status, body) = http_post(
-        &addr,
-        "/api/procedures",
+    for bad in [
         r#"{"device": "x", "procedure": {"Nope": {}}}"#,
-    );
-    assert_eq!(status, 400);
-    assert!(body.contains("error"), "{body}");
+        // unknown fields and URLs the HeNB must not be sent to are refused with why
+        r#"{"device": "x", "procedure": {"FirmwareUpgrade": {"url": "file:///etc/passwd",
+            "username": "", "password": "", "file_size": 0, "timeout_ms": 1000}}}"#,
+        r#"{"device": "x", "procedure": {"FirmwareUpgrade": {"url": "http://f/x",
+            "username": "", "password": "", "file_size": 0, "timeout_ms": 1000, "evil": 1}}}"#,
+        r#"{"device": "x", "extra": 1, "procedure": {"Rpc": "GetRPCMethods"}}"#,
+    ] {
+        let (status, body) = http_post(&api, "/api/procedures", bearer, bad);
+        assert_eq!(status, 400, "{bad}: {body}");
+        assert!(body.contains("error"), "{body}");
+    }
     assert!(henb.wait().unwrap().success());
     assert!(hems.wait().unwrap().success());
     let log = std::fs::read_to_string(&events).unwrap();
@@ -612,6 +648,12 @@ params = [{ name = "Device.Services.FAPService.1.CellConfig.LTE.RAN.RF.PhyCellID
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// A loopback port free a moment ago.
+fn free_port() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().to_string()
+}
+
 #[test]
 fn without_api_the_procedure_endpoint_does_not_exist() {
     let (mut hems, url) = start_hems(&["--listen", "127.0.0.1:0", "--duration", "1", "--quiet"]);
@@ -619,9 +661,30 @@ fn without_api_the_procedure_endpoint_does_not_exist() {
         .trim_start_matches("http://")
         .trim_end_matches("/cwmp")
         .to_owned();
-    let (status, _) = http_post(&addr, "/api/procedures", "{}");
-    assert_eq!(status, 404);
+    let (status, _) = http_post(&addr, "/api/procedures", "", "{}");
+    assert_ne!(status, 201);
     assert!(hems.wait().unwrap().success());
+    // the API needs a token file, and a token worth the name
+    let bin = env!("CARGO_BIN_EXE_femtocwmp");
+    let out = Command::new(bin)
+        .args(["hems", "--auth", "none", "--listen", "127.0.0.1:0"])
+        .args(["--api-listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--api-token-file"));
+    let dir = std::env::temp_dir().join(format!("femtocwmp-token-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("t"), "short\n").unwrap();
+    let out = Command::new(bin)
+        .args(["hems", "--auth", "none", "--listen", "127.0.0.1:0"])
+        .args(["--api-listen", "127.0.0.1:0", "--api-token-file"])
+        .arg(dir.join("t"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 16 characters"));
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

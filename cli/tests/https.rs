@@ -35,7 +35,8 @@ impl Pki {
             (cert.pem(), key.serialize_pem())
         };
         let (server, server_key) = leaf(vec!["127.0.0.1".into(), "localhost".into()]);
-        let (client, client_key) = leaf(vec!["henb.femtocwmp.test".into()]);
+        // the HeNB's device certificate names its device (TS 33.320)
+        let (client, client_key) = leaf(vec!["00A0C6-FAP-LTE-SIM1".into()]);
         for (file, text) in [
             ("ca.pem", hems_ca.pem()),
             ("other-ca.pem", other_ca.pem()),
@@ -72,10 +73,12 @@ fn start_hems(pki: &Pki, extra: &[&str]) -> (std::process::Child, String, PathBu
     let mut hems = Command::new(env!("CARGO_BIN_EXE_femtocwmp"))
         .args([
             "hems",
+            "--auth",
+            "none",
             "--listen",
             "127.0.0.1:0",
             "--duration",
-            "4",
+            "7",
             "--quiet",
         ])
         .args(["--script", script.to_str().unwrap()])
@@ -90,14 +93,19 @@ fn start_hems(pki: &Pki, extra: &[&str]) -> (std::process::Child, String, PathBu
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
+    // the first line that says where it listens (warnings may come before)
     let mut err = BufReader::new(hems.stderr.take().unwrap());
-    err.read_line(&mut line).unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("HeMS listening on ")
-        .unwrap_or_else(|| panic!("{line}"))
-        .to_owned();
+    let mut line = String::new();
+    let url = loop {
+        line.clear();
+        assert!(
+            err.read_line(&mut line).unwrap() > 0,
+            "the HeMS ended early"
+        );
+        if let Some(url) = line.trim().strip_prefix("HeMS listening on ") {
+            break url.to_owned();
+        }
+    };
     // keep draining its stderr (TLS failures are reported there)
     std::thread::spawn(move || for _ in err.lines() {});
     (hems, url, events)
@@ -163,7 +171,21 @@ fn client_certificates_when_the_hems_requires_them() {
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("CertificateRequired"), "{stderr}");
-    // with one: configured
+    // SIM1's device certificate presented by a HeNB claiming to be OTHER1: refused (TS 33.320)
+    let _ = henb(
+        &url,
+        &[
+            "--ca",
+            &pki.path("ca.pem"),
+            "--tls-cert",
+            &pki.path("client.pem"),
+            "--tls-key",
+            &pki.path("client.key"),
+            "--serial-prefix",
+            "OTHER",
+        ],
+    );
+    // with its own: configured
     let out = henb(
         &url,
         &[
@@ -183,6 +205,17 @@ fn client_certificates_when_the_hems_requires_them() {
     assert!(hems.wait().unwrap().success());
     let log = std::fs::read_to_string(&events).unwrap();
     assert!(!log.contains("NOCERT"), "{log}");
+    assert!(
+        log.lines().any(|l| l.contains("\"Refused\"")
+            && l.contains("00A0C6-FAP-LTE-OTHER1")
+            && l.contains("does not name")),
+        "{log}"
+    );
+    assert!(
+        !log.lines()
+            .any(|l| l.contains("\"Informed\"") && l.contains("OTHER1")),
+        "{log}"
+    );
     assert!(procedure_succeeded(&events), "{log}");
 }
 
@@ -204,7 +237,15 @@ fn https_needs_a_ca_and_bad_pem_files_are_named() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("https needs --ca FILE"));
     std::fs::write(pki.dir.join("junk.pem"), "not a certificate").unwrap();
     let out = Command::new(bin)
-        .args(["hems", "--listen", "127.0.0.1:0", "--duration", "1"])
+        .args([
+            "hems",
+            "--auth",
+            "none",
+            "--listen",
+            "127.0.0.1:0",
+            "--duration",
+            "1",
+        ])
         .args([
             "--tls-cert",
             &pki.path("junk.pem"),
@@ -219,6 +260,8 @@ fn https_needs_a_ca_and_bad_pem_files_are_named() {
     let out = Command::new(bin)
         .args([
             "hems",
+            "--auth",
+            "none",
             "--listen",
             "127.0.0.1:0",
             "--tls-cert",

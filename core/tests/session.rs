@@ -186,24 +186,39 @@ fn hold_requests_keeps_cpe_requests_until_the_acs_is_done() {
     assert!(p.cpe_outcome().unwrap().is_success() && p.acs_outcome().unwrap().is_success());
 }
 
+/// A pair whose ACS authenticates the first POST of each session, as a HeMS does.
+fn authenticated_pair(cpe: CpeConfig, auth: AuthConfig, tls: bool) -> Pair {
+    let mut p = Pair::new(cpe, AcsConfig::default());
+    let info = ConnectionInfo {
+        tls,
+        peer: Some("192.0.2.1".into()),
+        ..ConnectionInfo::default()
+    };
+    p.auth = Some((Authenticator::new(auth), info));
+    p
+}
+
+fn shared_digest(username: &str, password: &str, algorithm: DigestAlgorithm) -> AuthConfig {
+    AuthConfig {
+        policy: AuthPolicy::Digest {
+            username: username.into(),
+            password: password.into(),
+            algorithm,
+        },
+        nonce_secret: "k".into(),
+        ..AuthConfig::default()
+    }
+}
+
 #[test]
 fn digest_challenge_then_success() {
     for algorithm in [DigestAlgorithm::Md5, DigestAlgorithm::Sha256] {
-        let acs = AcsConfig {
-            auth: AuthPolicy::Digest {
-                username: "henb".into(),
-                password: "s3cret".into(),
-                algorithm,
-            },
-            nonce_secret: "k".into(),
-            ..AcsConfig::default()
-        };
         let cpe = CpeConfig {
             username: "henb".into(),
             password: "s3cret".into(),
             ..cpe_config()
         };
-        let mut p = Pair::new(cpe, acs);
+        let mut p = authenticated_pair(cpe, shared_digest("henb", "s3cret", algorithm), false);
         p.drive();
         assert_eq!(
             p.log,
@@ -223,20 +238,16 @@ fn digest_challenge_then_success() {
 
 #[test]
 fn wrong_digest_password_fails_cleanly() {
-    let acs = AcsConfig {
-        auth: AuthPolicy::Digest {
-            username: "henb".into(),
-            password: "s3cret".into(),
-            algorithm: DigestAlgorithm::Md5,
-        },
-        ..AcsConfig::default()
-    };
     let cpe = CpeConfig {
         username: "henb".into(),
         password: "wrong".into(),
         ..cpe_config()
     };
-    let mut p = Pair::new(cpe, acs);
+    let mut p = authenticated_pair(
+        cpe,
+        shared_digest("henb", "s3cret", DigestAlgorithm::Md5),
+        false,
+    );
     p.drive();
     assert_eq!(p.log, ["CPE Inform", "ACS 401", "CPE Inform", "ACS 401"]);
     let out = p.cpe_outcome().unwrap();
@@ -249,21 +260,16 @@ fn wrong_digest_password_fails_cleanly() {
 
 #[test]
 fn stale_nonce_is_challenged_again() {
-    let acs = AcsConfig {
-        auth: AuthPolicy::Digest {
-            username: "u".into(),
-            password: "p".into(),
-            algorithm: DigestAlgorithm::Md5,
-        },
+    let auth = AuthConfig {
         nonce_lifetime_ms: 0,
-        ..AcsConfig::default()
+        ..shared_digest("u", "p", DigestAlgorithm::Md5)
     };
     let cpe = CpeConfig {
         username: "u".into(),
         password: "p".into(),
         ..cpe_config()
     };
-    let mut p = Pair::new(cpe, acs);
+    let mut p = authenticated_pair(cpe, auth, false);
     let stale: std::rc::Rc<std::cell::Cell<u32>> = Default::default();
     let s = stale.clone();
     p.filter = Box::new(move |_, dir, w| {
@@ -296,13 +302,13 @@ fn stale_nonce_is_challenged_again() {
 }
 
 #[test]
-fn basic_auth_up_front() {
-    let acs = AcsConfig {
-        auth: AuthPolicy::Basic {
+fn basic_auth_up_front_over_tls() {
+    let auth = AuthConfig {
+        policy: AuthPolicy::Basic {
             username: "u".into(),
             password: "p".into(),
         },
-        ..AcsConfig::default()
+        ..AuthConfig::default()
     };
     let cpe = CpeConfig {
         username: "u".into(),
@@ -310,12 +316,16 @@ fn basic_auth_up_front() {
         preemptive_basic: true,
         ..cpe_config()
     };
-    let mut p = Pair::new(cpe, acs);
+    let mut p = authenticated_pair(cpe.clone(), auth.clone(), true);
     p.drive();
     assert_eq!(
         p.log,
         ["CPE Inform", "ACS InformResponse", "CPE (empty)", "ACS 204"]
     );
+    // TR-069 3.4.4: Basic only over TLS
+    let mut p = authenticated_pair(cpe, auth, false);
+    p.drive();
+    assert_eq!(p.log, ["CPE Inform", "ACS 403"]);
 }
 
 #[test]

@@ -19,7 +19,7 @@ cat > "$out/script.json" <<JSON
    "file_size": 0, "target_file_name": "config.xml", "delay_seconds": 0, "timeout_ms": 20000}},
    "delay_ms": 1000}]
 JSON
-"$femtocwmp" hems --listen 127.0.0.1:0 --duration 7 --quiet --script "$out/script.json" \
+"$femtocwmp" hems --auth none --listen 127.0.0.1:0 --duration 7 --quiet --script "$out/script.json" \
     --events "$out/events.jsonl" --files examples/c/files \
     --file-username fap --file-password file-secret 2> "$out/hems.err" &
 hems=$!

@@ -6,7 +6,7 @@ after every input and command.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -179,11 +179,51 @@ class Agent:
 
 
 class Hems:
-    """The HeMS procedure layer. ``config`` keys: ``session`` (an AcsConfig),
-    ``ipsec_address_params``, ``external_store``..."""
+    """The HeMS procedure layer. ``config`` keys: ``session`` (an AcsConfig), ``auth`` (who
+    may speak for which device: ``{"policy": {"Devices": {"scheme": "Digest"}},
+    "nonce_secret": ...}``), ``registration`` (``"Open"`` or ``"ListedOnly"``),
+    ``max_devices``, ``ipsec_address_params``, ``external_store``...
+
+    Give every request's target among its headers as ``(":path", "/cwmp")`` (Digest checks
+    it), and say what you know of each connection with :meth:`connection_opened`.
+    """
 
     def __init__(self, config: Mapping[str, Any] | None = None) -> None:
         self._inner = _femtocwmp.Hems(unwrap(config) if config is not None else None)
+
+    def set_credential_source(
+        self,
+        source: Mapping[str, Mapping[str, Any]] | Callable[[str, str], Any],
+    ) -> None:
+        """Where each device's credentials come from.
+
+        Either a table ``{"00A0C6-FAP-S1": {"username": "s1", "password": "..."}}`` (each
+        entry: ``username``, ``password`` or ``ha1``, optionally ``certificate_identity``,
+        ``connection_request_username``, ``connection_request_password``; checked, a bad
+        one raises ``ValueError``), or a callable ``source(kind, key)``: for ``kind ==
+        "username"`` it returns ``(device_key, credentials)`` or ``None``, for ``kind ==
+        "device"`` the device's ``credentials`` or ``None``. An exception it raises counts
+        as "not found" and goes to ``sys.unraisablehook``.
+        """
+        if isinstance(source, Mapping):
+            self._inner.set_device_table({k: unwrap(v) for k, v in source.items()})
+        elif callable(source):
+            self._inner.set_credential_source(source)
+        else:
+            raise TypeError("a credential table (mapping) or a callable source(kind, key)")
+
+    def connection_opened(
+        self,
+        conn: int,
+        peer: str | None = None,
+        tls: bool = False,
+        client_certificate: Mapping[str, Any] | None = None,
+    ) -> None:
+        """What the transport knows of a new connection, before its first request: the
+        peer's address, whether it is TLS, and the verified client certificate's names
+        (``{"common_name": ..., "subject_alt_names": [...]}``)."""
+        cert = unwrap(client_certificate) if client_certificate is not None else None
+        self._inner.connection_opened(conn, peer, tls, cert)
 
     def submit(self, device: str, procedure: Mapping[str, Any], now: int) -> int:
         """Queue a procedure, e.g. ``{"ConfigureBySetParameterValues": {"params": [...],

@@ -11,9 +11,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::codec::*;
 use crate::session::{
-    Acceptor, AcsConfig, AcsEvent, AcsInput, AcsOutcome, AcsSession, HttpResponse, Output,
-    RequestId, Timestamp,
+    header, Acceptor, AcsConfig, AcsEvent, AcsInput, AcsOutcome, AcsSession, AuthConfig,
+    AuthRequest, Authenticator, ConnectionInfo, CredentialSource, HttpResponse, Identity, Output,
+    Refusal, RefusalKind, RequestId, Timestamp,
 };
+
+/// The pseudo-header (HTTP/2's name, RFC 9113 8.3.1) in which the transport passes a
+/// request's target (`/cwmp`) with its headers: Digest's `uri` must name it.
+pub const PATH_HEADER: &str = ":path";
 
 /// Identifies a procedure submitted to the [`Hems`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -24,6 +29,7 @@ pub type ConnectionId = u64;
 
 /// What the HeMS asks a device to do.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 #[non_exhaustive]
 pub enum Procedure {
     /// TS 32.593 5.1.2: Download of a TS 32.594 configuration file ("3 Vendor Configuration
@@ -137,6 +143,20 @@ pub enum HemsEvent {
         /// How.
         outcome: AcsOutcome,
     },
+    /// A request was refused before anything of the device it claims was read or changed:
+    /// bad or replayed credentials, another device's identity, a certificate naming another
+    /// device, an unlisted device, throttling, the device limit. (Ordinary 401 challenges
+    /// are not reported.)
+    Refused {
+        /// The device the Inform claimed (empty when refused before the Inform was read).
+        device: String,
+        /// The peer's address, as the transport gave it.
+        peer: Option<String>,
+        /// The HTTP status sent: 401, 403, 429 or 503.
+        status: u16,
+        /// Why.
+        reason: String,
+    },
 }
 
 impl HemsEvent {
@@ -146,7 +166,8 @@ impl HemsEvent {
             HemsEvent::Informed { device, .. }
             | HemsEvent::IpsecAddressChanged { device, .. }
             | HemsEvent::ProcedureFinished { device, .. }
-            | HemsEvent::SessionEnded { device, .. } => device,
+            | HemsEvent::SessionEnded { device, .. }
+            | HemsEvent::Refused { device, .. } => device,
         }
     }
 }
@@ -204,6 +225,14 @@ pub enum HemsOutput {
 pub struct HemsConfig {
     /// Each session's configuration.
     pub session: AcsConfig,
+    /// How devices authenticate, and whom each may speak for.
+    pub auth: AuthConfig,
+    /// Which devices may register.
+    pub registration: Registration,
+    /// The most device records the HeMS holds in memory: an Inform from an unknown device
+    /// beyond it is refused with 503 (and an event), so that made-up DeviceIds cannot grow
+    /// the store without bound.
+    pub max_devices: usize,
     /// Parameter names that carry the HeNB's inner IPsec address; `{i}` matches an instance
     /// number (TR-262 FAP.Tunnel.IKESA.{i}.IPAddress under Device. and
     /// InternetGatewayDevice.).
@@ -228,6 +257,9 @@ impl Default for HemsConfig {
     fn default() -> Self {
         HemsConfig {
             session: AcsConfig::default(),
+            auth: AuthConfig::default(),
+            registration: Registration::Open,
+            max_devices: 100_000,
             ipsec_address_params: vec![
                 "Device.FAP.Tunnel.IKESA.{i}.IPAddress".into(),
                 "InternetGatewayDevice.FAP.Tunnel.IKESA.{i}.IPAddress".into(),
@@ -239,6 +271,16 @@ impl Default for HemsConfig {
             external_store: false,
         }
     }
+}
+
+/// Which devices may register with the HeMS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Registration {
+    /// Any device that authenticates (a lab's default).
+    #[default]
+    Open,
+    /// Only devices the credential source lists (and devices the HeMS already holds).
+    ListedOnly,
 }
 
 /// A procedure waiting, or under way.
@@ -330,6 +372,10 @@ pub struct Hems {
     timers: BTreeSet<(Timestamp, String)>,
     /// Informs waiting for their device's record from the store (`external_store`).
     waiting: HashMap<ConnectionId, crate::session::Accepted>,
+    /// Who the devices are and whom each may speak for.
+    auth: Authenticator,
+    /// What the transport said of each open connection.
+    connections: HashMap<ConnectionId, ConnectionInfo>,
     next_id: u64,
     outputs: VecDeque<HemsOutput>,
 }
@@ -361,6 +407,7 @@ fn url_host(url: &str) -> Option<String> {
 impl Hems {
     /// A HeMS with `config`.
     pub fn new(config: HemsConfig) -> Hems {
+        let auth = Authenticator::new(config.auth.clone());
         Hems {
             // the Hems queues each device's procedures once the CPE's own requests are in
             // (its TransferComplete may settle a Download before it is resent), so it ends
@@ -377,9 +424,26 @@ impl Hems {
             session_deadline: HashMap::new(),
             timers: BTreeSet::new(),
             waiting: HashMap::new(),
+            auth,
+            connections: HashMap::new(),
             next_id: 1,
             outputs: VecDeque::new(),
         }
+    }
+
+    /// Where each device's credentials come from: needed by
+    /// [`AuthPolicy::Devices`](crate::session::AuthPolicy::Devices) and
+    /// [`Registration::ListedOnly`]; also gives Connection Request credentials and
+    /// certificate identities.
+    pub fn set_credential_source(&mut self, source: Box<dyn CredentialSource + Send + Sync>) {
+        self.auth.set_credential_source(source);
+    }
+
+    /// What the transport knows of a new connection (peer address, TLS, client
+    /// certificate): call it before the connection's first request. Without it a
+    /// connection counts as plain HTTP from an unknown peer without a certificate.
+    pub fn connection_opened(&mut self, conn: ConnectionId, info: ConnectionInfo) {
+        self.connections.insert(conn, info);
     }
 
     /// A device's record.
@@ -463,13 +527,15 @@ impl Hems {
         }
         rec.connection_request = (sent < self.config.connection_request_attempts)
             .then(|| (now.plus_ms(self.config.connection_request_retry_ms), sent));
-        let username = rec
-            .cr_username
-            .clone()
+        // the credential source's entry first, then the record's, then the defaults
+        let listed = self.auth.credentials(&rec.device_id).unwrap_or_default();
+        let username = listed
+            .connection_request_username
+            .or_else(|| rec.cr_username.clone())
             .unwrap_or_else(|| rec.device_id.serial_number.clone());
-        let password = rec
-            .cr_password
-            .clone()
+        let password = listed
+            .connection_request_password
+            .or_else(|| rec.cr_password.clone())
             .unwrap_or_else(|| self.config.default_cr_password.clone());
         self.outputs.push_back(HemsOutput::ConnectionRequest {
             device: device.to_owned(),
@@ -479,7 +545,12 @@ impl Hems {
         });
     }
 
-    /// An HTTP request on connection `conn` (its first one must carry the Inform).
+    /// An HTTP request on connection `conn` (its first one must carry the Inform). Give the
+    /// request target among the headers as [`PATH_HEADER`] (`(":path", "/cwmp")`): Digest
+    /// authentication needs it. The first request of every session is authenticated (see
+    /// [`Authenticator`]) before its body is read, and its Inform's device authorized before
+    /// anything of that device is read or changed; a refusal is answered (401, 403, 429 or
+    /// 503) and reported as [`HemsEvent::Refused`].
     pub fn handle_http_request(
         &mut self,
         conn: ConnectionId,
@@ -508,6 +579,18 @@ impl Hems {
             }
             self.remove_live(conn);
         }
+        // a new session: who is talking, before the body is read
+        let info = self.connections.get(&conn).cloned().unwrap_or_default();
+        let request = AuthRequest {
+            method: "POST",
+            target: header(headers, PATH_HEADER),
+            headers,
+            connection: &info,
+        };
+        let identity = match self.auth.authenticate(&request, now) {
+            Ok(identity) => identity,
+            Err(refusal) => return self.refuse(conn, "", &info, refusal),
+        };
         let accepted = match accepted {
             Some(a) => Ok(a),
             None => Acceptor::accept(headers, body, now),
@@ -515,6 +598,9 @@ impl Hems {
         match accepted {
             Ok(accepted) => {
                 let device = accepted.device_id().device_key();
+                if let Err(refusal) = self.admit(&identity, &accepted, &info, now) {
+                    return self.refuse(conn, &device, &info, refusal);
+                }
                 if self.config.external_store && !self.devices.contains_key(&device) {
                     // the record lives in the caller's store: ask for it, park the Inform
                     self.waiting.insert(conn, accepted);
@@ -533,6 +619,70 @@ impl Hems {
                 }),
             }),
         }
+    }
+
+    /// May `identity` open a session for the Inform's device: the binding of its
+    /// credentials and certificate, the registration policy, the device limit.
+    fn admit(
+        &mut self,
+        identity: &Identity,
+        accepted: &crate::session::Accepted,
+        info: &ConnectionInfo,
+        now: Timestamp,
+    ) -> Result<(), Refusal> {
+        let device_id = accepted.device_id();
+        self.auth.authorize(identity, device_id, info, now)?;
+        let key = device_id.device_key();
+        let known = self.devices.contains_key(&key);
+        let listed = || self.auth.credentials(device_id).is_some();
+        let refusal = |status: u16, kind, reason: String| Refusal {
+            kind,
+            reason,
+            response: HttpResponse {
+                status,
+                headers: if status == 503 {
+                    vec![("Retry-After".into(), "3600".into())]
+                } else {
+                    Vec::new()
+                },
+                body: Vec::new(),
+            },
+        };
+        if self.config.registration == Registration::ListedOnly && !known && !listed() {
+            return Err(refusal(
+                403,
+                RefusalKind::Forbidden,
+                format!("{key} is not a listed device (registration of listed devices only)"),
+            ));
+        }
+        if !known && !self.config.external_store && self.devices.len() >= self.config.max_devices {
+            return Err(refusal(
+                503,
+                RefusalKind::Throttled,
+                format!(
+                    "the device limit ({}) is reached: {key} is not registered",
+                    self.config.max_devices
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Answers a refused request and reports it (ordinary challenges are not reported).
+    fn refuse(&mut self, conn: ConnectionId, device: &str, info: &ConnectionInfo, r: Refusal) {
+        if !r.is_challenge() {
+            self.outputs
+                .push_back(HemsOutput::Event(HemsEvent::Refused {
+                    device: device.to_owned(),
+                    peer: info.peer.clone(),
+                    status: r.response.status,
+                    reason: r.reason,
+                }));
+        }
+        self.outputs.push_back(HemsOutput::Respond {
+            conn,
+            response: Box::new(r.response),
+        });
     }
 
     /// The record asked for by [`HemsOutput::LoadDevice`] (None for a device the store does
@@ -578,6 +728,8 @@ impl Hems {
 
     /// The connection closed.
     pub fn handle_connection_closed(&mut self, conn: ConnectionId, now: Timestamp) {
+        self.connections.remove(&conn);
+        self.waiting.remove(&conn);
         if let Some(live) = self.live.get_mut(&conn) {
             let _ = live.session.handle_input(AcsInput::ConnectionClosed(now));
             self.drain(conn, now);

@@ -7,8 +7,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::digest::{self, DigestAlgorithm};
-use super::http::{cookie_value, header, HttpResponse, CONTENT_TYPE};
+use super::http::{cookie_value, HttpResponse, CONTENT_TYPE};
 use super::{
     EndReason, LocalProtocolError, Output, RemoteProtocolError, Reply, RequestId, Rng,
     SessionError, Timestamp,
@@ -19,45 +18,12 @@ use crate::codec::{
     MessageKind, Namespace,
 };
 
-/// How the HeMS authenticates a CPE's HTTP requests (TR-069 3.4.4).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[non_exhaustive]
-pub enum AuthPolicy {
-    /// No HTTP authentication (TLS client certificates, or a trusted network).
-    #[default]
-    None,
-    /// Basic (only over TLS).
-    Basic {
-        /// Expected user name.
-        username: String,
-        /// Expected password.
-        password: String,
-    },
-    /// Digest (RFC 7616).
-    Digest {
-        /// Expected user name.
-        username: String,
-        /// Expected password.
-        password: String,
-        /// Hash offered in the challenge.
-        algorithm: DigestAlgorithm,
-    },
-}
-
 /// How an ACS session behaves; chosen per device after the Inform is read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AcsConfig {
     /// Versions the HeMS speaks.
     pub supported_versions: Vec<CwmpVersion>,
-    /// How to authenticate the CPE.
-    pub auth: AuthPolicy,
-    /// Digest realm.
-    pub realm: String,
-    /// Key of the stateless Digest nonces (keep it secret, share it between HeMS nodes).
-    pub nonce_secret: String,
-    /// Age after which a nonce is stale (the CPE is challenged again with `stale=true`).
-    pub nonce_lifetime_ms: u64,
     /// How long to wait for the CPE's next POST.
     pub session_timeout_ms: u64,
     /// Answer TransferComplete, AutonomousTransferComplete, RequestDownload, Kicked,
@@ -79,10 +45,6 @@ impl Default for AcsConfig {
     fn default() -> Self {
         AcsConfig {
             supported_versions: CwmpVersion::ALL.to_vec(),
-            auth: AuthPolicy::None,
-            realm: "femtocwmp".into(),
-            nonce_secret: String::new(),
-            nonce_lifetime_ms: 300_000,
             session_timeout_ms: 60_000,
             auto_answer: true,
             hold_requests: false,
@@ -175,14 +137,15 @@ pub enum AcsInput<'a> {
 }
 
 /// Reads the first POST of a session, which must be an Inform, before any per-device
-/// configuration is chosen.
+/// configuration is chosen. Authenticate the request first (an
+/// [`Authenticator`](super::Authenticator): its `authenticate` before the body is read, its
+/// `authorize` on the Inform read here): the session itself does not.
 pub struct Acceptor;
 
 /// An Inform read by the [`Acceptor`]: look at it, then choose the session's configuration.
 #[derive(Debug, Clone)]
 pub struct Accepted {
     envelope: Envelope,
-    authorization: Option<String>,
     now: Timestamp,
 }
 
@@ -202,11 +165,8 @@ impl Acceptor {
             }
             .into());
         }
-        Ok(Accepted {
-            envelope,
-            authorization: header(headers, "authorization").map(str::to_owned),
-            now,
-        })
+        let _ = headers; // read by the Authenticator, before
+        Ok(Accepted { envelope, now })
     }
 }
 
@@ -229,8 +189,8 @@ impl Accepted {
         &self.envelope
     }
 
-    /// Starts the session with `config`: the first output is the InformResponse (or a 401
-    /// challenge, or a fault refusing the Inform).
+    /// Starts the session with `config`: the first output is the InformResponse (or a fault
+    /// refusing the Inform).
     pub fn into_session(self, config: Arc<AcsConfig>) -> AcsSession {
         AcsSession::start(self, config)
     }
@@ -284,11 +244,7 @@ pub struct AcsSession {
 impl AcsSession {
     fn start(accepted: Accepted, config: Arc<AcsConfig>) -> AcsSession {
         let mut rng = Rng::new(config.rng_seed ^ accepted.now.0);
-        let Accepted {
-            envelope: env,
-            authorization,
-            now,
-        } = accepted;
+        let Accepted { envelope: env, now } = accepted;
         let Body::Inform(inform) = env.body else {
             unreachable!("the Acceptor keeps only Informs")
         };
@@ -314,17 +270,6 @@ impl AcsSession {
             error: None,
             config,
         };
-        if let Err(challenge) = s.authenticate(authorization.as_deref(), now) {
-            s.outputs.push_back(Output::Transmit(HttpResponse {
-                status: 401,
-                headers: vec![("WWW-Authenticate".into(), challenge)],
-                body: Vec::new(),
-            }));
-            s.end(EndReason::Refused(
-                "authentication required (challenge sent)".into(),
-            ));
-            return s;
-        }
         // Version (TR-069 3.7.4 for 1.4; otherwise the Inform's namespace).
         let mut use_version = None;
         let chosen = match &env.header.supported_cwmp_versions {
@@ -558,37 +503,6 @@ impl AcsSession {
         match check_body(self.version, body).first() {
             None => Ok(()),
             Some(p) => Err(LocalProtocolError::Invalid(p.to_string()).into()),
-        }
-    }
-
-    /// Checks the Authorization header against the policy; Err is the challenge to send.
-    fn authenticate(&self, authorization: Option<&str>, now: Timestamp) -> Result<(), String> {
-        match &self.config.auth {
-            AuthPolicy::None => Ok(()),
-            AuthPolicy::Basic { username, password } => {
-                if authorization == Some(digest::basic_authorization(username, password).as_str()) {
-                    Ok(())
-                } else {
-                    Err(format!("Basic realm=\"{}\"", self.config.realm))
-                }
-            }
-            AuthPolicy::Digest {
-                username,
-                password,
-                algorithm,
-            } => digest::check_digest(
-                authorization,
-                &digest::DigestServer {
-                    realm: &self.config.realm,
-                    username,
-                    password,
-                    algorithm: *algorithm,
-                    secret: &self.config.nonce_secret,
-                    lifetime_ms: self.config.nonce_lifetime_ms,
-                },
-                "POST",
-                now.0,
-            ),
         }
     }
 

@@ -17,14 +17,14 @@ pub enum DigestAlgorithm {
 }
 
 impl DigestAlgorithm {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             DigestAlgorithm::Md5 => "MD5",
             DigestAlgorithm::Sha256 => "SHA-256",
         }
     }
 
-    fn parse(s: &str) -> Option<DigestAlgorithm> {
+    pub(crate) fn parse(s: &str) -> Option<DigestAlgorithm> {
         match s.trim().to_ascii_uppercase().as_str() {
             "MD5" | "" => Some(DigestAlgorithm::Md5),
             "SHA-256" => Some(DigestAlgorithm::Sha256),
@@ -32,7 +32,15 @@ impl DigestAlgorithm {
         }
     }
 
-    fn hash(self, data: &str) -> String {
+    /// Hex digits of a hash: 32 for MD5, 64 for SHA-256.
+    pub(crate) fn hex_len(self) -> usize {
+        match self {
+            DigestAlgorithm::Md5 => 32,
+            DigestAlgorithm::Sha256 => 64,
+        }
+    }
+
+    pub(crate) fn hash(self, data: &str) -> String {
         let bytes: Vec<u8> = match self {
             DigestAlgorithm::Md5 => Md5::digest(data.as_bytes()).to_vec(),
             DigestAlgorithm::Sha256 => Sha256::digest(data.as_bytes()).to_vec(),
@@ -179,7 +187,11 @@ pub(crate) struct Credentials {
 
 /// Reads a Digest `Authorization` value.
 pub(crate) fn parse_authorization(value: &str) -> Option<Credentials> {
-    let rest = value.trim().strip_prefix("Digest ")?;
+    let value = value.trim();
+    let (scheme, rest) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("digest") {
+        return None;
+    }
     let p = params(rest);
     Some(Credentials {
         username: get(&p, "username")?.to_owned(),
@@ -187,6 +199,13 @@ pub(crate) fn parse_authorization(value: &str) -> Option<Credentials> {
         nc: u32::from_str_radix(get(&p, "nc").unwrap_or("0"), 16).ok()?,
         params: p,
     })
+}
+
+impl Credentials {
+    /// A parameter of the header (names in lower case).
+    pub(crate) fn param(&self, name: &str) -> Option<&str> {
+        get(&self.params, name)
+    }
 }
 
 /// Whether `cred` proves knowledge of `password` for `method` (the uri is taken from the
@@ -328,6 +347,24 @@ pub(crate) fn basic_authorization(username: &str, password: &str) -> String {
         }
     }
     out
+}
+
+/// Decodes standard base64 (padding optional); None on anything else.
+pub(crate) fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let text = text.trim_end_matches('=');
+    let mut out = Vec::with_capacity(text.len() * 3 / 4);
+    let (mut acc, mut bits) = (0u32, 0u32);
+    for c in text.bytes() {
+        let v = B64.iter().position(|&b| b == c)? as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
 }
 
 /// The path and query of a URL, the Digest `uri` (`/` when there is none).

@@ -21,13 +21,17 @@
 //! `poll_output`.
 
 mod acs;
+pub mod auth;
 mod cpe;
 pub(crate) mod digest;
 mod http;
 mod retry;
 
-pub use acs::{
-    Accepted, Acceptor, AcsConfig, AcsEvent, AcsInput, AcsOutcome, AcsSession, AuthPolicy,
+pub use acs::{Accepted, Acceptor, AcsConfig, AcsEvent, AcsInput, AcsOutcome, AcsSession};
+pub use auth::{
+    AuthConfig, AuthLimits, AuthPolicy, AuthRequest, AuthScheme, Authenticator,
+    CertificateIdentity, ConnectionInfo, CredentialSource, DeviceCredentials, DeviceTable,
+    Identity, Refusal, RefusalKind,
 };
 pub use cpe::{CpeConfig, CpeEvent, CpeInput, CpeSession, InformParams, SessionOutcome};
 pub use digest::{authorization_for, DigestAlgorithm};

@@ -54,6 +54,8 @@ pub struct Pair {
     pub max_parked_bytes: usize,
     messages: usize,
     redirects_seen: usize,
+    /// When set, the first POST of each session is authenticated first, as a HeMS does.
+    pub auth: Option<(Authenticator, ConnectionInfo)>,
 }
 
 pub fn inform_params() -> InformParams {
@@ -111,6 +113,7 @@ impl Pair {
             max_parked_bytes: 0,
             messages: 0,
             redirects_seen: 0,
+            auth: None,
         }
     }
 
@@ -215,23 +218,43 @@ impl Pair {
                 .map(|(k, v)| (k.as_str(), v.as_str()))
                 .collect();
             let ended = self.acs.as_ref().is_none_or(|a| a.is_ended());
-            if ended {
-                match Acceptor::accept(&headers, &wire.body, self.now) {
-                    Ok(accepted) => self.acs = Some(accepted.into_session(self.acs_config.clone())),
-                    Err(e) => panic!("the ACS refused the first POST: {e}"),
+            let refused = match (&mut self.auth, ended) {
+                (Some((auth, info)), true) => {
+                    let request = AuthRequest {
+                        method: "POST",
+                        target: Some("/cwmp"),
+                        headers: &headers,
+                        connection: info,
+                    };
+                    auth.authenticate(&request, self.now).err()
                 }
+                _ => None,
+            };
+            let resp = if let Some(refusal) = refused {
+                self.acs = None;
+                refusal.response
             } else {
-                let _ = self
-                    .acs
-                    .as_mut()
-                    .unwrap()
-                    .handle_http_request(&headers, &wire.body, self.now);
-            }
-            let Some(resp) = self.drain_acs() else {
-                panic!(
-                    "the ACS did not answer the POST (state: {:?})",
-                    self.acs_events.last()
-                );
+                if ended {
+                    match Acceptor::accept(&headers, &wire.body, self.now) {
+                        Ok(accepted) => {
+                            self.acs = Some(accepted.into_session(self.acs_config.clone()))
+                        }
+                        Err(e) => panic!("the ACS refused the first POST: {e}"),
+                    }
+                } else {
+                    let _ = self
+                        .acs
+                        .as_mut()
+                        .unwrap()
+                        .handle_http_request(&headers, &wire.body, self.now);
+                }
+                let Some(resp) = self.drain_acs() else {
+                    panic!(
+                        "the ACS did not answer the POST (state: {:?})",
+                        self.acs_events.last()
+                    );
+                };
+                resp
             };
             self.park();
             self.now = self.now.plus_ms(self.latency_ms);
