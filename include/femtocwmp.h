@@ -265,6 +265,17 @@ typedef struct femtocwmp_femtocell {
   struct femtocwmp_str software_version;
   // The inner IPsec tunnel address (e.g. "172.16.0.10").
   struct femtocwmp_str ipsec_address;
+  // ManagementServer.Username, for the HeMS's HTTP authentication; `{NULL, 0}`: the
+  // serial number.
+  struct femtocwmp_str username;
+  // ManagementServer.Password; `{NULL, 0}`: empty.
+  struct femtocwmp_str password;
+  // ManagementServer.ConnectionRequestUsername; `{NULL, 0}`: the serial number.
+  struct femtocwmp_str connection_request_username;
+  // ManagementServer.ConnectionRequestPassword; `{NULL, 0}`: derived from the rest of this
+  // description (it keeps the HeNB from answering anonymous Connection Requests, but is no
+  // secret: give a random one in production).
+  struct femtocwmp_str connection_request_password;
 } femtocwmp_femtocell;
 
 // One HTTP header as pointer/length pairs (not NUL-terminated).
@@ -1112,6 +1123,23 @@ enum femtocwmp_result femtocwmp_acs_session_respond(struct femtocwmp_acs_session
                                                     uint64_t id,
                                                     femtocwmp_message *msg,
                                                     uint64_t now_ms);
+
+// The `Authorization` value answering an HTTP 401's `WWW-Authenticate` challenges (Digest,
+// the strongest algorithm offered; Basic when that is all that is offered) for a request
+// `method uri`, written NUL-terminated to `buf` (size query as for `femtocwmp_decode_json`):
+// what a HeMS sends with a Connection Request (TR-069 3.2.2) after the HeNB's challenge.
+// `cnonce` should be fresh and random. No usable challenge: `INVALID_PARAMETER`.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_authorization_for(const struct femtocwmp_str *challenges,
+                                                  size_t challenge_count,
+                                                  struct femtocwmp_str username,
+                                                  struct femtocwmp_str password,
+                                                  struct femtocwmp_str method,
+                                                  struct femtocwmp_str uri,
+                                                  struct femtocwmp_str cnonce,
+                                                  uint8_t *buf,
+                                                  size_t buf_len,
+                                                  size_t *out_len);
 
 #ifdef __cplusplus
 }  // extern "C"

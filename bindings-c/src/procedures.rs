@@ -70,6 +70,25 @@ pub struct femtocwmp_femtocell {
     pub software_version: femtocwmp_str,
     /// The inner IPsec tunnel address (e.g. "172.16.0.10").
     pub ipsec_address: femtocwmp_str,
+    /// ManagementServer.Username, for the HeMS's HTTP authentication; `{NULL, 0}`: the
+    /// serial number.
+    pub username: femtocwmp_str,
+    /// ManagementServer.Password; `{NULL, 0}`: empty.
+    pub password: femtocwmp_str,
+    /// ManagementServer.ConnectionRequestUsername; `{NULL, 0}`: the serial number.
+    pub connection_request_username: femtocwmp_str,
+    /// ManagementServer.ConnectionRequestPassword; `{NULL, 0}`: derived from the rest of this
+    /// description (it keeps the HeNB from answering anonymous Connection Requests, but is no
+    /// secret: give a random one in production).
+    pub connection_request_password: femtocwmp_str,
+}
+
+/// An optional string: `{NULL, 0}` is "not given".
+fn optional(s: &femtocwmp_str, what: &str) -> Result<Option<String>, femtocwmp_result> {
+    if s.data.is_null() {
+        return Ok(None);
+    }
+    s.read(what).map(|t| Some(t.to_owned()))
 }
 
 /// Starts a HeNB agent on its first boot ("0 BOOTSTRAP", "1 BOOT") with the default
@@ -93,6 +112,16 @@ pub extern "C" fn femtocwmp_agent_new_femtocell(
             .to_owned(),
             software_version: try_ffi!(f.software_version.read("software_version")).to_owned(),
             ipsec_address: try_ffi!(f.ipsec_address.read("ipsec_address")).to_owned(),
+            username: try_ffi!(optional(&f.username, "username")),
+            password: try_ffi!(optional(&f.password, "password")),
+            connection_request_username: try_ffi!(optional(
+                &f.connection_request_username,
+                "connection_request_username"
+            )),
+            connection_request_password: try_ffi!(optional(
+                &f.connection_request_password,
+                "connection_request_password"
+            )),
         };
         if info.acs_url.is_empty() {
             return fail(

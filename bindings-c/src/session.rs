@@ -1012,3 +1012,57 @@ pub extern "C" fn femtocwmp_acs_session_respond(
             .map_or_else(session_fail, |()| femtocwmp_result::Ok)
     })
 }
+
+/// The `Authorization` value answering an HTTP 401's `WWW-Authenticate` challenges (Digest,
+/// the strongest algorithm offered; Basic when that is all that is offered) for a request
+/// `method uri`, written NUL-terminated to `buf` (size query as for `femtocwmp_decode_json`):
+/// what a HeMS sends with a Connection Request (TR-069 3.2.2) after the HeNB's challenge.
+/// `cnonce` should be fresh and random. No usable challenge: `INVALID_PARAMETER`.
+#[must_use]
+#[no_mangle]
+#[allow(clippy::too_many_arguments)] // each argument is one field of the request
+pub extern "C" fn femtocwmp_authorization_for(
+    challenges: *const crate::message::femtocwmp_str,
+    challenge_count: usize,
+    username: crate::message::femtocwmp_str,
+    password: crate::message::femtocwmp_str,
+    method: crate::message::femtocwmp_str,
+    uri: crate::message::femtocwmp_str,
+    cnonce: crate::message::femtocwmp_str,
+    buf: *mut u8,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> femtocwmp_result {
+    boundary(|| {
+        let list = if challenge_count == 0 {
+            &[][..]
+        } else if challenges.is_null() {
+            return fail(
+                femtocwmp_result::NullParameter,
+                "challenges is NULL but challenge_count > 0",
+            );
+        } else {
+            // SAFETY: non-NULL, and the caller guarantees `challenge_count` elements.
+            unsafe { std::slice::from_raw_parts(challenges, challenge_count) }
+        };
+        let values = try_ffi!(list
+            .iter()
+            .map(|c| c.read("challenge"))
+            .collect::<Result<Vec<_>, _>>());
+        let value = s::authorization_for(
+            &values,
+            try_ffi!(username.read("username")),
+            try_ffi!(password.read("password")),
+            try_ffi!(method.read("method")),
+            try_ffi!(uri.read("uri")),
+            try_ffi!(cnonce.read("cnonce")),
+        );
+        match value {
+            Some(v) => write_out(v.as_bytes(), buf, buf_len, out_len),
+            None => fail(
+                femtocwmp_result::InvalidParameter,
+                "no Digest or Basic challenge among the WWW-Authenticate values",
+            ),
+        }
+    })
+}

@@ -141,6 +141,22 @@ fn retry_wait_ms(attempt: u32, seed: u64, min_wait_s: u32, multiplier_permille: 
     femtocwmp::session::retry_wait_ms(&policy, attempt, seed)
 }
 
+/// The `Authorization` value answering a 401's `WWW-Authenticate` values (Digest, the
+/// strongest algorithm offered; Basic when that is all) for `method uri`; None when nothing
+/// usable is offered. For a HeMS sending a Connection Request (TR-069 3.2.2).
+#[pyfunction]
+fn authorization_for(
+    www_authenticate: Vec<String>,
+    username: &str,
+    password: &str,
+    method: &str,
+    uri: &str,
+    cnonce: &str,
+) -> Option<String> {
+    let values: Vec<&str> = www_authenticate.iter().map(String::as_str).collect();
+    femtocwmp::session::authorization_for(&values, username, password, method, uri, cnonce)
+}
+
 /// The extension module.
 #[pymodule]
 fn _femtocwmp(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -156,6 +172,7 @@ fn _femtocwmp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sample_envelopes, m)?)?;
     m.add_function(wrap_pyfunction!(session::accept, m)?)?;
     m.add_function(wrap_pyfunction!(retry_wait_ms, m)?)?;
+    m.add_function(wrap_pyfunction!(authorization_for, m)?)?;
     m.add_class::<session::CpeSession>()?;
     m.add_class::<session::AcsSession>()?;
     m.add_class::<session::Accepted>()?;

@@ -12,10 +12,14 @@ use femtocwmp::configfile::ConfigFile;
 
 use crate::report::{SummaryRow, Trace};
 use femtocwmp::hems::{
-    Hems, HemsConfig, HemsEvent, HemsOutput, Procedure, ProcedureId, ProcedureOutcome, PATH_HEADER,
+    Hems, HemsConfig, HemsEvent, HemsOutput, Procedure, ProcedureId, ProcedureOutcome,
+    Registration, PATH_HEADER,
 };
 use femtocwmp::henb::{femtocell_model, Agent, AgentConfig, AgentEvent, FemtocellInfo};
-use femtocwmp::session::{ConnectionInfo, CpeConfig, EndReason, HttpRequest, Output, Timestamp};
+use femtocwmp::session::{
+    AuthConfig, AuthPolicy, AuthScheme, ConnectionInfo, CpeConfig, DeviceCredentials, DeviceTable,
+    EndReason, HttpRequest, Output, Timestamp,
+};
 use femtocwmp::trace::describe;
 use femtocwmp::{decode, Body, DeviceIdStruct, FaultCode, ParameterValueStruct, Value};
 use http_body_util::{BodyExt, Full};
@@ -34,6 +38,37 @@ const FILE_USER: &str = "fap-dl";
 const FILE_PASSWORD: &str = "demo-secret";
 
 type Shared<T> = Arc<Mutex<T>>;
+
+/// The demo's device key of HeNB `i`.
+fn demo_key(i: usize) -> String {
+    format!("00A0C6-FAP-LTE-B37-HeNB-{i}")
+}
+
+/// HeNB `i`'s password for the HeMS (its own: none is shared).
+fn demo_password(i: usize) -> String {
+    format!("henb-{i}-secret")
+}
+
+/// HeNB `i`'s Connection Request password.
+fn demo_cr_password(i: usize) -> String {
+    format!("henb-{i}-cr-secret")
+}
+
+/// The HeMS's table of the demo HeNBs' credentials.
+fn demo_devices(henbs: usize) -> DeviceTable {
+    let entries = (1..=henbs)
+        .map(|i| {
+            let credentials = DeviceCredentials {
+                username: format!("HeNB-{i}"),
+                password: Some(demo_password(i)),
+                connection_request_password: Some(demo_cr_password(i)),
+                ..DeviceCredentials::default()
+            };
+            (demo_key(i), credentials)
+        })
+        .collect();
+    DeviceTable::new(entries).expect("the demo's table is valid")
+}
 
 /// Milliseconds since the demo started: the sans-IO clock.
 pub(crate) fn now(start: Instant) -> Timestamp {
@@ -808,8 +843,23 @@ pub async fn run(henbs: usize, quiet: bool, html: Option<&str>) -> Result<bool, 
     };
     let mut files = HashMap::new();
     files.insert("/files/henb-config.xml".to_owned(), cfg.to_xml());
+    // each demo HeNB authenticates with its own Digest credentials and may speak for its
+    // own device only (the HeMS's device table); the same table gives the HeMS each HeNB's
+    // Connection Request password
+    let mut hems = Hems::new(HemsConfig {
+        auth: AuthConfig {
+            policy: AuthPolicy::Devices {
+                scheme: AuthScheme::Digest,
+            },
+            nonce_secret: format!("demo-{}", std::process::id()),
+            ..AuthConfig::default()
+        },
+        registration: Registration::ListedOnly,
+        ..HemsConfig::default()
+    });
+    hems.set_credential_source(Box::new(demo_devices(henbs)));
     let state = Arc::new(Mutex::new(HemsState {
-        hems: Hems::new(HemsConfig::default()),
+        hems,
         names: HashMap::new(),
         events: events_tx,
         start,
@@ -858,6 +908,9 @@ pub async fn run(henbs: usize, quiet: bool, html: Option<&str>) -> Result<bool, 
             connection_request_url: format!("http://{cr}/cr"),
             software_version: "BC_4.3.7".into(),
             ipsec_address: format!("172.16.0.{}", 10 + i),
+            password: Some(demo_password(i)),
+            connection_request_password: Some(demo_cr_password(i)),
+            ..FemtocellInfo::default()
         };
         let config = AgentConfig {
             device_id: id,

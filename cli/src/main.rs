@@ -153,6 +153,9 @@ enum Command {
         /// Password for the HeMS's HTTP authentication.
         #[arg(long)]
         password: Option<String>,
+        /// The HeNBs' Connection Request password (Digest; empty by default, as a lab's).
+        #[arg(long, default_value = "")]
+        cr_password: String,
         /// For an https:// HeMS: the CA certificate (PEM file) its certificate must chain to.
         #[arg(long)]
         ca: Option<String>,
@@ -349,6 +352,7 @@ fn run(cli: Cli) -> Result<(), String> {
             duration,
             username,
             password,
+            cr_password,
             ca,
             tls_cert,
             tls_key,
@@ -371,6 +375,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 duration: duration.map(std::time::Duration::from_secs),
                 username,
                 password,
+                cr_password,
                 ca,
                 client_cert: tls_cert.zip(tls_key),
                 data_model,

@@ -479,6 +479,8 @@ pub struct HenbOptions {
     pub username: Option<String>,
     /// Password for the HeMS.
     pub password: Option<String>,
+    /// The Connection Request password of every HeNB.
+    pub cr_password: String,
     /// HTTPS: the CA certificate (PEM) the HeMS's certificate must chain to.
     pub ca: Option<String>,
     /// HTTPS: the HeNBs' client certificate and key (PEM files).
@@ -576,6 +578,7 @@ pub async fn henb(options: HenbOptions) -> Result<(), String> {
         duration,
         username,
         password,
+        cr_password,
         ca,
         client_cert,
         data_model,
@@ -639,6 +642,7 @@ pub async fn henb(options: HenbOptions) -> Result<(), String> {
         path,
     )?;
     let overrides = Arc::new(overrides);
+    let cr_password: Arc<str> = cr_password.into();
     let stats: SharedStats = Arc::default();
     // with --shared-cr-port, one Connection Request listener for all, a path each (a port
     // each costs a descriptor and a bind per HeNB: what a load run of thousands avoids)
@@ -656,6 +660,7 @@ pub async fn henb(options: HenbOptions) -> Result<(), String> {
         // HeNB i boots at i/count of the ramp (all at once without --ramp)
         let boot = ramp.map_or(Duration::ZERO, |r| r.mul_f64((i - 1) as f64 / count as f64));
         let (dialer, overrides, stats) = (dialer.clone(), overrides.clone(), stats.clone());
+        let cr_password = cr_password.clone();
         let routes = routes.clone();
         let (hems_url, prefix, senders_tx) = (
             hems_url.to_owned(),
@@ -689,7 +694,8 @@ pub async fn henb(options: HenbOptions) -> Result<(), String> {
                     .expect("routes")
                     .insert(path.clone(), tx.clone());
             }
-            let info = femtocell_info(&prefix, i, &hems_url, &format!("http://{cr}{path}"));
+            let mut info = femtocell_info(&prefix, i, &hems_url, &format!("http://{cr}{path}"));
+            info.connection_request_password = Some(cr_password.to_string());
             let config = AgentConfig {
                 device_id: info.device_id.clone(),
                 session: CpeConfig::default(),
@@ -746,5 +752,6 @@ fn femtocell_info(prefix: &str, i: usize, hems_url: &str, cr_url: &str) -> Femto
         connection_request_url: cr_url.to_owned(),
         software_version: "1.0".into(),
         ipsec_address: format!("172.16.{}.{}", (i / 250) % 256, i % 250 + 1),
+        ..FemtocellInfo::default()
     }
 }

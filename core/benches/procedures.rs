@@ -107,6 +107,7 @@ fn agent(i: usize) -> Agent {
         connection_request_url: format!("http://10.1.{}.{}:7547/cr", i / 250, i % 250),
         software_version: "4.3.7".into(),
         ipsec_address: "172.16.0.10".into(),
+        ..FemtocellInfo::default()
     };
     let config = AgentConfig {
         device_id: id,

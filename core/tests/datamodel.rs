@@ -18,6 +18,7 @@ fn model() -> DataModel {
         connection_request_url: "http://10.0.0.2:7547/cr".into(),
         software_version: "4.3.7".into(),
         ipsec_address: "172.16.0.10".into(),
+        ..FemtocellInfo::default()
     })
 }
 

@@ -29,6 +29,7 @@ fn agent(serial: &str, now: Timestamp) -> Agent {
         connection_request_url: format!("http://10.0.0.2:7547/cr/{serial}"),
         software_version: "4.3.7".into(),
         ipsec_address: "172.16.0.10".into(),
+        ..FemtocellInfo::default()
     };
     let config = AgentConfig {
         device_id: device_id(serial),
@@ -1148,13 +1149,29 @@ fn inventory_and_objects_through_rpc_procedures() {
 fn connection_requests_are_authenticated_without_io() {
     let mut henb = agent("S9", Timestamp(0));
     while !matches!(henb.poll_output(), Output::Timeout(_) | Output::Idle) {}
-    // no password configured: accepted as is
-    assert_eq!(
-        henb.handle_connection_request("GET", &[], Timestamp(1))
-            .status,
-        200
-    );
-    // with one: a challenge, then the right answer is accepted and the wrong one refused
+    let uri = "http://10.0.0.2:7547/cr/S9";
+    let answer = |challenge: &femtocwmp::session::HttpResponse, password: &str, uri: &str| {
+        let www = challenge.headers[0].1.clone();
+        femtocwmp::session::authorization_for(&[&www], "S9", password, "GET", uri, "c1").unwrap()
+    };
+    // TR-069 3.2.2: always Digest. Nobody configured a password: one derived from the
+    // description, not an open door
+    let derived = derived_connection_request_password(&FemtocellInfo {
+        device_id: device_id("S9"),
+        acs_url: "http://hems.example.net/cwmp".into(),
+        connection_request_url: uri.into(),
+        software_version: "4.3.7".into(),
+        ipsec_address: "172.16.0.10".into(),
+        ..FemtocellInfo::default()
+    });
+    assert_eq!(derived.len(), 16);
+    let challenge = henb.handle_connection_request("GET", &[], Timestamp(1));
+    assert_eq!(challenge.status, 401);
+    let ok = answer(&challenge, &derived, uri);
+    let r = henb.handle_connection_request("GET", &[("Authorization", ok.as_str())], Timestamp(1));
+    assert_eq!(r.status, 200);
+    // a password set by the HeMS: a challenge, then the right answer is accepted once, and
+    // the wrong one, a replay, a wrong uri are refused
     henb.parameter_changed_internally(
         "Device.ManagementServer.ConnectionRequestPassword",
         "crpw",
@@ -1162,27 +1179,46 @@ fn connection_requests_are_authenticated_without_io() {
     );
     let challenge = henb.handle_connection_request("GET", &[], Timestamp(3));
     assert_eq!(challenge.status, 401);
-    let www = challenge.headers[0].1.clone();
-    let uri = "http://10.0.0.2:7547/cr/S9";
-    let good =
-        femtocwmp::session::authorization_for(&[&www], "S9", "crpw", "GET", uri, "c1").unwrap();
-    let bad =
-        femtocwmp::session::authorization_for(&[&www], "S9", "nope", "GET", uri, "c1").unwrap();
+    let good = answer(&challenge, "crpw", uri);
+    let bad = answer(&challenge, "nope", uri);
+    let elsewhere = answer(&challenge, "crpw", "http://10.0.0.2:7547/other");
+    let status = |henb: &mut Agent, a: &str, t| {
+        henb.handle_connection_request("GET", &[("Authorization", a)], Timestamp(t))
+            .status
+    };
+    assert_eq!(status(&mut henb, &bad, 4), 401);
     assert_eq!(
-        henb.handle_connection_request("GET", &[("Authorization", bad.as_str())], Timestamp(4))
-            .status,
-        401
+        status(&mut henb, &elsewhere, 4),
+        401,
+        "uri is not the request target"
     );
+    assert_eq!(status(&mut henb, &good, 5), 200);
     assert_eq!(
-        henb.handle_connection_request("GET", &[("Authorization", good.as_str())], Timestamp(5))
-            .status,
-        200
+        status(&mut henb, &good, 6),
+        401,
+        "a captured request replayed"
     );
+    let no_qop = good.replace(", qop=auth", "").replace(", nc=00000001", "");
+    assert_eq!(status(&mut henb, &no_qop, 6), 401, "qop=auth is required");
+    // an empty password is still Digest
+    henb.parameter_changed_internally(
+        "Device.ManagementServer.ConnectionRequestPassword",
+        "",
+        Timestamp(7),
+    );
+    let challenge = henb.handle_connection_request("GET", &[], Timestamp(8));
+    assert_eq!(challenge.status, 401);
+    assert_eq!(status(&mut henb, &answer(&challenge, "", uri), 9), 200);
     assert_eq!(
-        henb.handle_connection_request("POST", &[], Timestamp(6))
+        henb.handle_connection_request("POST", &[], Timestamp(10))
             .status,
         405
     );
+    // guessing is throttled
+    let challenge = henb.handle_connection_request("GET", &[], Timestamp(11));
+    let guess = answer(&challenge, "guess", uri);
+    let statuses: Vec<u16> = (0..12).map(|_| status(&mut henb, &guess, 12)).collect();
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
 }
 
 #[test]

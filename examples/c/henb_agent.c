@@ -285,12 +285,16 @@ int main(int argc, char **argv) {
     if (listener < 0) return 1;
     char cr_url[64];
     snprintf(cr_url, sizeof cr_url, "http://127.0.0.1:%d/cr", port);
+    /* the device's secrets, from its secure storage; here from the environment */
+    const char *password = getenv("HENB_PASSWORD"), *cr_password = getenv("HENB_CR_PASSWORD");
     femtocwmp_femtocell cell = {
         .device_id = {STR("Acme Small Cells"), STR("00A0C6"), STR("FAP"), STR(serial)},
         .acs_url = STR(hems_url),
         .connection_request_url = STR(cr_url),
         .software_version = STR("1.0.0"),
         .ipsec_address = STR("172.16.0.10"),
+        .password = password ? STR(password) : (femtocwmp_str){NULL, 0},
+        .connection_request_password = cr_password ? STR(cr_password) : (femtocwmp_str){NULL, 0},
     };
     femtocwmp_agent *agent = NULL;
     if (!check(femtocwmp_agent_new_femtocell(&cell, now_ms(), &agent), "agent")) return 1;

@@ -4,8 +4,12 @@ configuration files (GET /files/NAME), sends Connection Requests (HTTP GET with 
 urllib), and runs scripted procedures when their device first informs — the three TS 32.593
 configuration-management flows against any HeNB.
 
-    python hems_server.py --listen 127.0.0.1:7547 [--script procedures.json] [--files DIR]
-                          [--duration SECONDS]
+    python hems_server.py --listen 127.0.0.1:7547 [--devices devices.json]
+                          [--script procedures.json] [--files DIR] [--duration SECONDS]
+
+With --devices (a JSON table as for `femtocwmp hems --devices`), each HeNB authenticates with
+its own Digest credentials and may speak for its own device only; the same table gives each
+HeNB's Connection Request credentials.
 
 The script is a JSON list of {"device": "OUI-ProductClass-Serial", "procedure": {...},
 "delay_ms": 0} as for `femtocwmp hems`; a download URL that is a path ("/files/cfg.xml")
@@ -18,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import pathlib
+import secrets
 import sys
 import threading
 import time
@@ -35,8 +40,16 @@ def now_ms() -> int:
 
 
 class State:
-    def __init__(self, script: list, files: dict, base: str) -> None:
-        self.hems = femtocwmp.Hems()
+    def __init__(self, script: list, files: dict, base: str, devices: dict | None) -> None:
+        if devices is None:
+            self.hems = femtocwmp.Hems()
+        else:
+            auth = {
+                "policy": {"Devices": {"scheme": "Digest"}},
+                "nonce_secret": secrets.token_hex(),
+            }
+            self.hems = femtocwmp.Hems({"auth": auth})
+            self.hems.set_credential_source(devices)
         self.pending: dict = {}
         for entry in script:
             procedure = entry["procedure"]
@@ -95,6 +108,8 @@ class Handler(BaseHTTPRequestHandler):
         with LOCK:
             self.conn = STATE.next_conn
             STATE.next_conn += 1
+            # failed authentications are counted per peer address
+            STATE.hems.connection_opened(self.conn, peer=self.client_address[0])
 
     def finish(self) -> None:
         super().finish()
@@ -105,7 +120,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         with LOCK:
-            STATE.hems.handle_http_request(self.conn, list(self.headers.items()), body, now_ms())
+            # the request target goes with the headers: Digest checks it
+            headers = [(":path", self.path), *self.headers.items()]
+            STATE.hems.handle_http_request(self.conn, headers, body, now_ms())
             STATE.forward()
             out = STATE.responses.pop(self.conn)
         self.send_response(out.status)
@@ -140,6 +157,7 @@ def main() -> None:
     parser.add_argument("--listen", default="127.0.0.1:7547")
     parser.add_argument("--script")
     parser.add_argument("--files")
+    parser.add_argument("--devices")
     parser.add_argument("--duration", type=float)
     args = parser.parse_args()
     host, port = args.listen.rsplit(":", 1)
@@ -150,7 +168,8 @@ def main() -> None:
     files = {}
     if args.files:
         files = {f"/files/{p.name}": p.read_bytes() for p in pathlib.Path(args.files).iterdir()}
-    STATE = State(script, files, base)
+    devices = json.loads(pathlib.Path(args.devices).read_text()) if args.devices else None
+    STATE = State(script, files, base, devices)
     stop = threading.Event()
     threading.Thread(target=ticks, args=(stop,), daemon=True).start()
     print(f"HeMS listening on {base}/cwmp", file=sys.stderr, flush=True)

@@ -4,6 +4,7 @@ HeMS, answers what the HeMS asks (SetParameterValues, Download then TransferComp
 and can change its inner IPsec address on its own (TS 32.593 5.1.4).
 
     python henb_client.py --hems http://127.0.0.1:7547/cwmp [--serial S1]
+                          [--password P] [--cr-password P]
                           [--ipsec NEW_ADDRESS --ipsec-after SECONDS] [--duration SECONDS]
 
 Prints one line per session and, at the end, the configured values as JSON on stdout.
@@ -92,6 +93,8 @@ def main() -> None:
     parser.add_argument("--ipsec")
     parser.add_argument("--ipsec-after", type=float, default=1.0)
     parser.add_argument("--duration", type=float, default=5.0)
+    parser.add_argument("--password", default="", help="for the HeMS's Digest")
+    parser.add_argument("--cr-password", default="", help="for Connection Requests")
     args = parser.parse_args()
 
     listener = HTTPServer(("127.0.0.1", 0), ConnectionRequests)
@@ -109,8 +112,10 @@ def main() -> None:
             "connection_request_url": f"http://127.0.0.1:{listener.server_address[1]}/cr",
             "software_version": "1.0",
             "ipsec_address": "172.16.0.10",
+            "connection_request_password": args.cr_password,
         }
     )
+    model["params"]["Device.ManagementServer.Password"]["value"] = args.password
     AGENT = femtocwmp.Agent({"device_id": device}, model, now_ms())
     completed = failed = 0
     conn = None

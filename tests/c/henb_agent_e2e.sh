@@ -19,7 +19,13 @@ cat > "$out/script.json" <<JSON
    "file_size": 0, "target_file_name": "config.xml", "delay_seconds": 0, "timeout_ms": 20000}},
    "delay_ms": 1000}]
 JSON
-"$femtocwmp" hems --auth none --listen 127.0.0.1:0 --duration 7 --quiet --script "$out/script.json" \
+# the HeNB's own credentials: Digest for the HeMS, and for its Connection Requests
+cat > "$out/devices.json" <<JSON
+{"$device": {"username": "CHENB1", "password": "c-henb-secret",
+             "connection_request_password": "c-henb-cr-secret"}}
+JSON
+"$femtocwmp" hems --devices "$out/devices.json" --listen 127.0.0.1:0 --duration 7 --quiet \
+    --script "$out/script.json" \
     --events "$out/events.jsonl" --files examples/c/files \
     --file-username fap --file-password file-secret 2> "$out/hems.err" &
 hems=$!
@@ -27,7 +33,8 @@ for _ in $(seq 100); do grep -q "HeMS listening on" "$out/hems.err" && break; sl
 url=$(sed -n 's/^HeMS listening on //p' "$out/hems.err")
 [ -n "$url" ] || { cat "$out/hems.err"; exit 1; }
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-(cd "$out" && "$agent" "$url" CHENB1 "$port" 5 172.16.9.9 2500) > "$out/agent.out" || {
+(cd "$out" && HENB_PASSWORD=c-henb-secret HENB_CR_PASSWORD=c-henb-cr-secret \
+    "$agent" "$url" CHENB1 "$port" 5 172.16.9.9 2500) > "$out/agent.out" || {
     cat "$out/agent.out" "$out/hems.err"; exit 1; }
 wait $hems
 fail() { echo "henb_agent e2e: $1"; cat "$out/agent.out" "$out/events.jsonl"; exit 1; }

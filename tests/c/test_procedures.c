@@ -99,9 +99,22 @@ static void run(femtocwmp_agent *agent, femtocwmp_hems *hems, uint64_t now) {
                     CHECK(femtocwmp_event_url(o.event, &url) == FEMTOCWMP_RESULT_OK);
                     CHECK(same(url, "http://10.0.0.9:7547/cr"));
                     CHECK(femtocwmp_event_credentials(o.event, &user, &pass) == FEMTOCWMP_RESULT_OK);
+                    /* TR-069 3.2.2: the HeNB challenges, the HeMS answers with Digest */
                     uint16_t status = 0;
-                    CHECK(femtocwmp_agent_handle_connection_request(agent, S("GET"), NULL, 0, now, &status, NULL, 0, NULL) == FEMTOCWMP_RESULT_OK);
+                    char challenge[512], authorization[1024];
+                    size_t clen = 0, alen = 0;
+                    CHECK(femtocwmp_agent_handle_connection_request(agent, S("GET"), NULL, 0, now, &status,
+                                                                    (uint8_t *)challenge, sizeof challenge, &clen) == FEMTOCWMP_RESULT_OK);
+                    CHECK(status == 401);
+                    femtocwmp_str www = {(const uint8_t *)challenge, clen};
+                    CHECK(femtocwmp_authorization_for(&www, 1, user, pass, STR("GET"), url, STR("c-cnonce"),
+                                                      (uint8_t *)authorization, sizeof authorization, &alen) == FEMTOCWMP_RESULT_OK);
+                    femtocwmp_header h = {S("Authorization"), (const uint8_t *)authorization, alen};
+                    CHECK(femtocwmp_agent_handle_connection_request(agent, S("GET"), &h, 1, now, &status, NULL, 0, NULL) == FEMTOCWMP_RESULT_OK);
                     CHECK(status == 200);
+                    /* the same request again is a replay */
+                    CHECK(femtocwmp_agent_handle_connection_request(agent, S("GET"), &h, 1, now, &status, NULL, 0, NULL) == FEMTOCWMP_RESULT_OK);
+                    CHECK(status == 401);
                 }
                 if (o.event_kind == FEMTOCWMP_EVENT_KIND_PROCEDURE_FINISHED) {
                     bool ok = false;
@@ -178,6 +191,7 @@ static void hems_restart_mid_download(void) {
         .connection_request_url = STR("http://10.0.0.9:7547/cr"),
         .software_version = STR("1.0"),
         .ipsec_address = STR("172.16.0.10"),
+        .connection_request_password = STR(""), /* what the HeMS's default_cr_password is */
     };
     femtocwmp_agent *agent = NULL;
     femtocwmp_hems *hems = NULL;
@@ -236,6 +250,7 @@ static void external_store(void) {
         .connection_request_url = STR("http://10.0.0.9:7547/cr"),
         .software_version = STR("1.0"),
         .ipsec_address = STR("172.16.0.10"),
+        .connection_request_password = STR(""), /* what the HeMS's default_cr_password is */
     };
     femtocwmp_agent *agent = NULL;
     femtocwmp_hems *hems = NULL;
@@ -268,6 +283,7 @@ int main(void) {
         .connection_request_url = STR("http://10.0.0.9:7547/cr"),
         .software_version = STR("1.0"),
         .ipsec_address = STR("172.16.0.10"),
+        .connection_request_password = STR(""), /* what the HeMS's default_cr_password is */
     };
     femtocwmp_agent *agent = NULL;
     femtocwmp_hems *hems = NULL;

@@ -39,10 +39,19 @@ def test_the_python_hems_and_henb_run_the_three_flows(tmp_path):
         {"device": device, "procedure": {"ConfigureByFileDownload": download}, "delay_ms": 800},
     ]
     (tmp_path / "script.json").write_text(json.dumps(script))
+    # the HeNB's own credentials, for the HeMS's Digest and for Connection Requests
+    devices = {
+        device: {
+            "username": "PY1",
+            "password": "py1-secret",
+            "connection_request_password": "py1-cr-secret",
+        }
+    }
+    (tmp_path / "devices.json").write_text(json.dumps(devices))
     hems = subprocess.Popen(
         [sys.executable, str(EXAMPLES / "hems_server.py"), "--listen", "127.0.0.1:0"]
         + ["--script", str(tmp_path / "script.json"), "--files", str(files)]
-        + ["--duration", "6"],
+        + ["--devices", str(tmp_path / "devices.json"), "--duration", "6"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -52,7 +61,8 @@ def test_the_python_hems_and_henb_run_the_three_flows(tmp_path):
         assert url.startswith("http://127.0.0.1:"), url
         henb = subprocess.run(
             [sys.executable, str(EXAMPLES / "henb_client.py"), "--hems", url]
-            + ["--ipsec", "172.16.7.7", "--ipsec-after", "2.5", "--duration", "4.5"],
+            + ["--ipsec", "172.16.7.7", "--ipsec-after", "2.5", "--duration", "4.5"]
+            + ["--password", "py1-secret", "--cr-password", "py1-cr-secret"],
             capture_output=True,
             text=True,
             timeout=30,

@@ -130,8 +130,20 @@ def test_snapshots_and_records_survive():
 
 def test_connection_request_checks_and_bad_input():
     henb, _ = world()
-    assert henb.handle_connection_request("GET", [], 1)[0] == 200
+    # TR-069 3.2.2: Digest, always; the HeMS answers the challenge once, never twice
+    status, headers = henb.handle_connection_request("GET", [], 1)
+    assert status == 401
+    www = [v for k, v in headers if k == "WWW-Authenticate"]
     assert henb.handle_connection_request("PUT", [], 1)[0] == 405
+    henb.parameter_changed_internally("Device.ManagementServer.ConnectionRequestPassword", "pw", 2)
+    uri = "http://10.0.0.2:7547/cr"
+    answer = femtocwmp.authorization_for(www, "S1", "pw", "GET", uri, "cnonce-1")
+    assert answer and answer.startswith("Digest ")
+    assert henb.handle_connection_request("GET", [("Authorization", answer)], 3)[0] == 200
+    assert henb.handle_connection_request("GET", [("Authorization", answer)], 4)[0] == 401
+    wrong = femtocwmp.authorization_for(www, "S1", "guess", "GET", uri, "cnonce-2")
+    assert henb.handle_connection_request("GET", [("Authorization", wrong)], 5)[0] == 401
+    assert femtocwmp.authorization_for(["Bearer x"], "u", "p", "GET", "/", "c") is None
     hems = Hems()
     try:
         hems.submit(KEY, {"NoSuchProcedure": {}}, 0)

@@ -63,6 +63,7 @@ from .session import (
     Response,
     Timeout,
     Transmit,
+    authorization_for,
     retry_wait_ms,
 )
 
@@ -92,6 +93,7 @@ __all__ = [
     "Response",
     "Timeout",
     "Transmit",
+    "authorization_for",
     "retry_wait_ms",
     "CwmpError",
     "DecodeError",

@@ -84,7 +84,9 @@ def femtocell_model(info: Mapping[str, Any]) -> dict:
     """The default HeNB data model (TR-181 + TR-262 tunnel + TR-196 LTE subset).
 
     ``info``: ``device_id``, ``acs_url``, ``connection_request_url``, ``software_version``,
-    ``ipsec_address``.
+    ``ipsec_address``; optionally ``username``/``password`` (for the HeMS's authentication)
+    and ``connection_request_username``/``connection_request_password`` (without a password,
+    one derived from the description: no secret, give a random one in production).
     """
     return _femtocwmp.femtocell_model(unwrap(info))
 

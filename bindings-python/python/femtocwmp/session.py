@@ -33,6 +33,7 @@ __all__ = [
     "Response",
     "Timeout",
     "Transmit",
+    "authorization_for",
     "retry_wait_ms",
 ]
 
@@ -308,6 +309,18 @@ class AcsSession(_Session):
     def from_json(cls, json: str, config: Mapping[str, Any] | None = None) -> AcsSession:
         """Resume a parked session with its configuration."""
         return cls(_femtocwmp.AcsSession.from_json(json, unwrap(config or {})))
+
+
+def authorization_for(
+    www_authenticate: list[str], username: str, password: str, method: str, uri: str, cnonce: str
+) -> str | None:
+    """The ``Authorization`` value answering a 401's ``WWW-Authenticate`` values (Digest, the
+    strongest algorithm offered; Basic when that is all), for ``method uri``: what a HeMS
+    sends with a Connection Request (TR-069 3.2.2). ``cnonce`` should be fresh and random
+    (``secrets.token_hex()``). ``None`` when nothing usable is offered."""
+    return _femtocwmp.authorization_for(
+        list(www_authenticate), username, password, method, uri, cnonce
+    )
 
 
 def retry_wait_ms(

@@ -381,10 +381,10 @@ struct Failures {
 pub struct Authenticator {
     config: AuthConfig,
     source: Option<Box<dyn CredentialSource + Send + Sync>>,
-    /// Nonces in use: issue time and the highest `nc` seen.
-    nonces: HashMap<String, (u64, u32)>,
+    /// Nonces in use, by (issue time, counter): the highest `nc` seen.
+    nonces: HashMap<(u64, u64), u32, NonceHasher>,
     /// Nonces in the order first used, for eviction.
-    nonce_order: VecDeque<String>,
+    nonce_order: VecDeque<(u64, u64)>,
     /// Nonces issued at or before this instant are stale (their `nc` was forgotten).
     nonce_floor: Option<u64>,
     issued: u64,
@@ -409,7 +409,7 @@ impl Authenticator {
         Authenticator {
             config,
             source: None,
-            nonces: HashMap::new(),
+            nonces: HashMap::default(),
             nonce_order: VecDeque::new(),
             nonce_floor: None,
             issued: 0,
@@ -422,6 +422,12 @@ impl Authenticator {
     /// listed devices only, Connection Request credentials, certificate identities).
     pub fn set_credential_source(&mut self, source: Box<dyn CredentialSource + Send + Sync>) {
         self.source = Some(source);
+    }
+
+    /// Changes who may authenticate (e.g. after the Connection Request password changed);
+    /// nonces and failure records are kept.
+    pub fn set_policy(&mut self, policy: AuthPolicy) {
+        self.config.policy = policy;
     }
 
     /// The configuration.
@@ -569,7 +575,9 @@ impl Authenticator {
                 let found = self.source.as_ref().and_then(|s| s.by_username(&u));
                 match found {
                     Some((device, c)) if c.password.as_deref().is_some_and(|pw| ct_eq(&p, pw)) => {
-                        self.by_device.remove(&u);
+                        if !self.by_device.is_empty() {
+                            self.by_device.remove(&u);
+                        }
                         Ok(Identity::Device { device })
                     }
                     _ => Err(self.failed(
@@ -582,9 +590,18 @@ impl Authenticator {
                 }
             }
             AuthScheme::Digest => {
-                let algorithms = self.config.digest_algorithms.clone();
+                // the offered algorithms, copied out (there are two: no allocation)
+                let mut offered = [DigestAlgorithm::Md5; 2];
+                let mut n = 0;
+                for a in &self.config.digest_algorithms {
+                    if n < 2 && !offered[..n].contains(a) {
+                        offered[n] = *a;
+                        n += 1;
+                    }
+                }
+                let algorithms = &offered[..n];
                 let source = self.source.take();
-                let result = self.digest(request, authorization, &algorithms, now, |u| {
+                let result = self.digest(request, authorization, algorithms, now, |u| {
                     let (device, c) = source.as_ref()?.by_username(u)?;
                     let secret = match (c.password, c.ha1) {
                         (Some(p), _) => Secret::Password(p),
@@ -667,15 +684,15 @@ impl Authenticator {
                 |a| a.digest_challenge(algorithms, false, now),
             ));
         };
-        let user = cred.username.clone();
-        if let Some(until) = self.device_blocked(&user, peer, now) {
+        let user = cred.username;
+        if let Some(until) = self.device_blocked(user, peer, now) {
             return Err(throttled(
                 format!("too many failed attempts for {user:?}"),
                 until - now,
             ));
         }
         let fail = |a: &mut Self, why: String| {
-            a.failed(peer, Some(&user), now, why, |a| {
+            a.failed(peer, Some(user), now, why, |a| {
                 a.digest_challenge(algorithms, false, now)
             })
         };
@@ -724,13 +741,23 @@ impl Authenticator {
                 ))
             }
         }
-        let Some((device, secret)) = lookup(&user) else {
+        let Some((device, secret)) = lookup(user) else {
             return Err(fail(self, format!("unknown user name {user:?}")));
         };
-        let ha1 = match secret {
-            Secret::Password(p) => algorithm.hash(&format!("{user}:{}:{p}", self.config.realm)),
-            Secret::Ha1(h) if h.len() == algorithm.hex_len() => h,
-            Secret::Ha1(_) => {
+        let stored_ha1 = match &secret {
+            Secret::Ha1(h) if h.len() == algorithm.hex_len() => digest::HexDigest::from_hex(h),
+            _ => None,
+        };
+        let ha1 = match (secret, stored_ha1) {
+            (Secret::Password(p), _) => algorithm.hex_digest(&[
+                user.as_bytes(),
+                b":",
+                self.config.realm.as_bytes(),
+                b":",
+                p.as_bytes(),
+            ]),
+            (Secret::Ha1(_), Some(h)) => h,
+            (Secret::Ha1(_), None) => {
                 return Err(fail(
                     self,
                     format!(
@@ -740,20 +767,29 @@ impl Authenticator {
                 ))
             }
         };
-        let ha2 = algorithm.hash(&format!("{}:{uri}", request.method));
-        let expected = algorithm.hash(&format!(
-            "{ha1}:{}:{nc_text}:{cnonce}:auth:{ha2}",
-            cred.nonce
-        ));
-        if !ct_eq(&expected, &response.to_ascii_lowercase()) {
+        let ha2 = algorithm.hex_digest(&[request.method.as_bytes(), b":", uri.as_bytes()]);
+        let expected = algorithm.hex_digest(&[
+            ha1.as_bytes(),
+            b":",
+            cred.nonce.as_bytes(),
+            b":",
+            nc_text.as_bytes(),
+            b":",
+            cnonce.as_bytes(),
+            b":auth:",
+            ha2.as_bytes(),
+        ]);
+        if !ct_eq_hex(expected.as_bytes(), response) {
             return Err(fail(self, format!("{user:?}: wrong Digest response")));
         }
         // the password is right: now the nonce must be ours, fresh, and its nc new
-        let issued = nonce_issued(&self.config.nonce_secret, &cred.nonce);
-        match issued {
-            Some(t)
+        let id = match nonce_issued(&self.config.nonce_secret, cred.nonce) {
+            Some((t, n))
                 if self.nonce_floor.is_none_or(|floor| t > floor)
-                    && now.saturating_sub(t) <= self.config.nonce_lifetime_ms => {}
+                    && now.saturating_sub(t) <= self.config.nonce_lifetime_ms =>
+            {
+                (t, n)
+            }
             _ => {
                 let r = self.digest_challenge(algorithms, true, now);
                 return Err(Refusal::new(
@@ -762,44 +798,40 @@ impl Authenticator {
                     r,
                 ));
             }
-        }
-        let issued = issued.unwrap_or(0);
-        let last = self.nonces.get(&cred.nonce).map(|(_, nc)| *nc);
+        };
+        let last = self.nonces.get(&id).copied();
         if last.is_some_and(|last| cred.nc <= last) || cred.nc == 0 {
             return Err(fail(
                 self,
                 format!("{user:?}: nonce count {nc_text} was used before (a replay)"),
             ));
         }
-        self.remember_nonce(&cred.nonce, issued, cred.nc, now);
-        self.by_device.remove(&user);
+        self.remember_nonce(id, cred.nc, now);
+        if !self.by_device.is_empty() {
+            self.by_device.remove(user); // a success clears the user name's failures
+        }
         Ok(device)
     }
 
-    fn remember_nonce(&mut self, nonce: &str, issued: u64, nc: u32, now: u64) {
-        if let Some(entry) = self.nonces.get_mut(nonce) {
-            entry.1 = nc;
+    fn remember_nonce(&mut self, id: (u64, u64), nc: u32, now: u64) {
+        if let Some(entry) = self.nonces.get_mut(&id) {
+            *entry = nc;
             return;
         }
         // forget nonces that have expired, then the oldest if still full
         while let Some(front) = self.nonce_order.front() {
-            let expired = self
-                .nonces
-                .get(front)
-                .is_none_or(|(t, _)| now.saturating_sub(*t) > self.config.nonce_lifetime_ms);
+            let expired = now.saturating_sub(front.0) > self.config.nonce_lifetime_ms;
             let full = self.nonces.len() >= self.config.limits.max_nonces.max(1);
             if !expired && !full {
                 break;
             }
             let old = self.nonce_order.pop_front().expect("checked");
-            if let Some((t, _)) = self.nonces.remove(&old) {
-                if !expired {
-                    self.nonce_floor = Some(self.nonce_floor.map_or(t, |f| f.max(t)));
-                }
+            if self.nonces.remove(&old).is_some() && !expired {
+                self.nonce_floor = Some(self.nonce_floor.map_or(old.0, |f| f.max(old.0)));
             }
         }
-        self.nonces.insert(nonce.to_owned(), (issued, nc));
-        self.nonce_order.push_back(nonce.to_owned());
+        self.nonces.insert(id, nc);
+        self.nonce_order.push_back(id);
     }
 
     /// When `device`'s block ends, if it is blocked for this peer: a blocked device is
@@ -848,6 +880,36 @@ impl Authenticator {
         if let Some(d) = device {
             record(&mut self.by_device, d, now, &l, l.max_failures_per_device);
         }
+    }
+}
+
+/// Hashes nonce ids: (issue time, counter) pairs that only enter the table after their MAC
+/// was checked, so nobody but us chooses them, and a multiply-xor mix is enough (SipHash,
+/// made for keys an attacker picks, was a tenth of a verification).
+#[derive(Default, Clone, Copy)]
+struct NonceHasher;
+
+impl std::hash::BuildHasher for NonceHasher {
+    type Hasher = NonceMix;
+    fn build_hasher(&self) -> NonceMix {
+        NonceMix(0)
+    }
+}
+
+/// The hasher of [`NonceHasher`].
+struct NonceMix(u64);
+
+impl std::hash::Hasher for NonceMix {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
     }
 }
 
@@ -941,16 +1003,19 @@ fn same_target(uri: &str, target: &str) -> bool {
 /// A nonce: issue time, a counter (so that two challenges in the same millisecond differ)
 /// and a keyed hash of both, so that any node sharing the secret can check it.
 fn issue_nonce(secret: &str, now: u64, n: u64) -> String {
-    format!("{now:x}.{n:x}.{}", nonce_mac(secret, now, n))
+    format!("{now:x}.{n:x}.{}", nonce_mac(secret, now, n).as_str())
 }
 
-fn nonce_mac(secret: &str, t: u64, n: u64) -> String {
-    let h = Sha256::digest(format!("{secret}:{t:x}:{n:x}").as_bytes());
-    h[..12].iter().map(|b| format!("{b:02x}")).collect()
+fn nonce_mac(secret: &str, t: u64, n: u64) -> digest::HexDigest {
+    let mut h = Sha256::new();
+    h.update(secret.as_bytes());
+    h.update(t.to_be_bytes());
+    h.update(n.to_be_bytes());
+    digest::HexDigest::of(&h.finalize()[..12])
 }
 
-/// When a nonce was issued, if we issued it.
-fn nonce_issued(secret: &str, nonce: &str) -> Option<u64> {
+/// When a nonce was issued and its counter, if we issued it.
+fn nonce_issued(secret: &str, nonce: &str) -> Option<(u64, u64)> {
     let mut parts = nonce.split('.');
     let (t, n, mac) = (parts.next()?, parts.next()?, parts.next()?);
     if parts.next().is_some() {
@@ -958,7 +1023,17 @@ fn nonce_issued(secret: &str, nonce: &str) -> Option<u64> {
     }
     let t = u64::from_str_radix(t, 16).ok()?;
     let n = u64::from_str_radix(n, 16).ok()?;
-    ct_eq(mac, &nonce_mac(secret, t, n)).then_some(t)
+    ct_eq(mac, nonce_mac(secret, t, n).as_str()).then_some((t, n))
+}
+
+/// Whether hex `b` (either case) equals lower-case hex `a`, in constant time.
+fn ct_eq_hex(a: &[u8], b: &str) -> bool {
+    let b = b.as_bytes();
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y.to_ascii_lowercase()))
+            == 0
 }
 
 fn ct_eq(a: &str, b: &str) -> bool {
@@ -1090,6 +1165,34 @@ mod tests {
             assert_eq!(r.unwrap_err().kind, RefusalKind::BadCredentials);
         }
         assert!(a.by_address.len() <= 3 && a.by_device.len() <= 3);
+    }
+
+    proptest::proptest! {
+        /// Whatever a client sends as Authorization (Digest-like fields, any bytes), the
+        /// answer is a refusal with a response, never a panic or an acceptance.
+        #[test]
+        fn hostile_authorization_headers_are_refused(
+            fields in proptest::collection::vec(
+                ("[a-zA-Z]{0,10}", "[ -~]{0,40}", proptest::bool::ANY), 0..14),
+            scheme in "(Digest|digest|Basic| Digest|)",
+            raw in "\\PC{0,200}",
+        ) {
+            let mut a = shared(AuthLimits::default());
+            let mut value = format!("{scheme} ");
+            for (k, v, quoted) in &fields {
+                if *quoted {
+                    value.push_str(&format!("{k}=\"{v}\", "));
+                } else {
+                    value.push_str(&format!("{k}={v},"));
+                }
+            }
+            for h in [value.as_str(), raw.as_str()] {
+                let r = check(&mut a, h, 5);
+                proptest::prop_assert!(r.is_err());
+                let status = r.unwrap_err().response.status;
+                proptest::prop_assert!([401, 403, 429].contains(&status));
+            }
+        }
     }
 
     #[test]

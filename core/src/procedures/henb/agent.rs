@@ -10,7 +10,8 @@ use super::femtocell::{ACS_URL, IPSEC_ADDRESS, PARAMETER_KEY};
 use super::model::DataModel;
 use crate::codec::*;
 use crate::configfile::ConfigFile;
-use crate::session::digest::{check_digest, DigestAlgorithm, DigestServer};
+use crate::session::auth::{AuthConfig, AuthLimits, AuthPolicy, AuthRequest, Authenticator};
+use crate::session::digest::{request_uri, DigestAlgorithm};
 use crate::session::{
     retry_wait_ms, CpeConfig, CpeEvent, CpeInput, CpeSession, EndReason, HttpRequest, HttpResponse,
     InformParams, Output, Reply, RequestId, RetryPolicy, SessionOutcome, Timestamp,
@@ -167,6 +168,8 @@ pub struct Agent {
     next_session_at: Option<Timestamp>,
     periodic_at: Option<Timestamp>,
     wall_clock_ms: Option<(Timestamp, i64)>,
+    /// Checks Connection Requests (RFC 7616 Digest: its nonces and their counts).
+    cr_auth: Authenticator,
     outputs: VecDeque<Output<HttpRequest, AgentEvent>>,
 }
 
@@ -244,6 +247,7 @@ impl Agent {
     }
 
     fn start(state: AgentSnapshot, now: Timestamp) -> Agent {
+        let state_seed = state.config.rng_seed;
         let mut a = Agent {
             state,
             session: None,
@@ -255,6 +259,21 @@ impl Agent {
             next_session_at: Some(now),
             periodic_at: None,
             wall_clock_ms: None,
+            cr_auth: Authenticator::new(AuthConfig {
+                realm: "femtocwmp-cr".into(),
+                // nonces of an earlier run of this agent are not ours any more
+                nonce_secret: format!("cr-{:x}-{:x}", state_seed, now.0),
+                nonce_lifetime_ms: 60_000,
+                digest_algorithms: vec![DigestAlgorithm::Md5],
+                limits: AuthLimits {
+                    max_failures_per_device: 10,
+                    block_ms: 10_000,
+                    max_nonces: 64,
+                    max_tracked: 64,
+                    ..AuthLimits::default()
+                },
+                ..AuthConfig::default()
+            }),
             outputs: VecDeque::new(),
         };
         a.schedule_periodic(now);
@@ -310,11 +329,15 @@ impl Agent {
     }
 
     /// Checks and answers a Connection Request (TR-069 3.2.2: an HTTP GET to the
-    /// ConnectionRequestURL, authenticated with Digest against ConnectionRequestUsername and
-    /// ConnectionRequestPassword; no check when that password is empty). A valid one is
-    /// answered 200 at once and starts a session with "6 CONNECTION REQUEST"; otherwise 401
-    /// with a challenge (or 405 for another method). Nothing is read from the network here:
-    /// give it the request's method and headers.
+    /// ConnectionRequestURL, which the CPE MUST authenticate with Digest against
+    /// ConnectionRequestUsername and ConnectionRequestPassword — also when the password is
+    /// empty). RFC 7616 as the HeMS side checks it: `qop=auth`, the `uri` naming the request
+    /// target (the path of the ConnectionRequestURL, or a `:path` pseudo-header among
+    /// `headers`), nonces that expire and whose count only grows, so that a captured request
+    /// cannot be replayed; repeated failures are throttled (429). A valid one is answered 200
+    /// at once and starts a session with "6 CONNECTION REQUEST"; otherwise 401 with a
+    /// challenge (or 405 for another method). Nothing is read from the network here: give it
+    /// the request's method and headers.
     pub fn handle_connection_request(
         &mut self,
         method: &str,
@@ -329,32 +352,24 @@ impl Agent {
             };
         }
         let m = &self.state.model;
-        let username = m
-            .value("Device.ManagementServer.ConnectionRequestUsername")
-            .unwrap_or("")
-            .to_owned();
-        let password = m
-            .value("Device.ManagementServer.ConnectionRequestPassword")
-            .unwrap_or("")
-            .to_owned();
-        if !password.is_empty() {
-            let secret = format!("cr-{:x}", self.state.config.rng_seed);
-            let server = DigestServer {
-                realm: "femtocwmp-cr",
-                username: &username,
-                password: &password,
-                algorithm: DigestAlgorithm::Md5,
-                secret: &secret,
-                lifetime_ms: 60_000,
-            };
-            let authorization = crate::session::header(headers, "authorization");
-            if let Err(challenge) = check_digest(authorization, &server, "GET", now.0) {
-                return HttpResponse {
-                    status: 401,
-                    headers: vec![("WWW-Authenticate".into(), challenge)],
-                    body: Vec::new(),
-                };
-            }
+        let value = |name: &str| m.value(name).unwrap_or("").to_owned();
+        let username = value("Device.ManagementServer.ConnectionRequestUsername");
+        let password = value("Device.ManagementServer.ConnectionRequestPassword");
+        let url = value("Device.ManagementServer.ConnectionRequestURL");
+        self.cr_auth.set_policy(AuthPolicy::Digest {
+            username,
+            password,
+            algorithm: DigestAlgorithm::Md5,
+        });
+        let target = crate::session::header(headers, ":path").unwrap_or(request_uri(&url));
+        let request = AuthRequest {
+            method: "GET",
+            target: Some(target),
+            headers,
+            connection: &Default::default(),
+        };
+        if let Err(refusal) = self.cr_auth.authenticate(&request, now) {
+            return refusal.response;
         }
         self.connection_request(now);
         HttpResponse {

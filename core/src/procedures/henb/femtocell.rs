@@ -28,6 +28,40 @@ pub struct FemtocellInfo {
     pub software_version: String,
     /// The inner IPsec address assigned by the SeGW.
     pub ipsec_address: String,
+    /// ManagementServer.Username, the HeNB's user name for the HeMS's HTTP authentication
+    /// (default: the serial number).
+    pub username: Option<String>,
+    /// ManagementServer.Password, its password for the HeMS (default: empty).
+    pub password: Option<String>,
+    /// ManagementServer.ConnectionRequestUsername (default: the serial number).
+    pub connection_request_username: Option<String>,
+    /// ManagementServer.ConnectionRequestPassword. When not given, one is derived from this
+    /// description (see [`derived_connection_request_password`]), so that the HeNB never
+    /// answers a Connection Request nobody authenticated; give a random one, kept with the
+    /// device's secrets, in production.
+    pub connection_request_password: Option<String>,
+}
+
+/// The Connection Request password [`femtocell_model`] gives a HeNB whose description names
+/// none: 16 hex digits of SHA-256 over the description. Anyone who knows the description can
+/// compute it, so it only keeps an unconfigured HeNB from answering anonymous Connection
+/// Requests; a HeMS that describes its HeNBs the same way can reach them.
+pub fn derived_connection_request_password(info: &FemtocellInfo) -> String {
+    use sha2::{Digest as _, Sha256};
+    let d = &info.device_id;
+    let text = format!(
+        "femtocwmp connection request\n{}\n{}\n{}\n{}\n{}\n{}",
+        d.oui,
+        d.product_class,
+        d.serial_number,
+        info.acs_url,
+        info.connection_request_url,
+        info.software_version
+    );
+    Sha256::digest(text.as_bytes())[..8]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn ro(t: XsdType, v: &str) -> Param {
@@ -125,12 +159,15 @@ pub fn femtocell_model(info: &FemtocellInfo) -> DataModel {
     p(
         &mut m,
         "Device.ManagementServer.Username",
-        max_len(rw(String, &d.serial_number), 256),
+        max_len(
+            rw(String, info.username.as_deref().unwrap_or(&d.serial_number)),
+            256,
+        ),
     );
     p(
         &mut m,
         "Device.ManagementServer.Password",
-        max_len(rw(String, ""), 256),
+        max_len(rw(String, info.password.as_deref().unwrap_or("")), 256),
     );
     p(
         &mut m,
@@ -154,12 +191,21 @@ pub fn femtocell_model(info: &FemtocellInfo) -> DataModel {
     p(
         &mut m,
         "Device.ManagementServer.ConnectionRequestUsername",
-        rw(String, &d.serial_number),
+        rw(
+            String,
+            info.connection_request_username
+                .as_deref()
+                .unwrap_or(&d.serial_number),
+        ),
     );
+    let cr_password = info
+        .connection_request_password
+        .clone()
+        .unwrap_or_else(|| derived_connection_request_password(info));
     p(
         &mut m,
         "Device.ManagementServer.ConnectionRequestPassword",
-        rw(String, ""),
+        rw(String, &cr_password),
     );
     p(
         &mut m,

@@ -6,5 +6,8 @@ mod femtocell;
 mod model;
 
 pub use agent::{Agent, AgentConfig, AgentEvent, AgentSnapshot, Transfer};
-pub use femtocell::{femtocell_model, FemtocellInfo, ACS_URL, IPSEC_ADDRESS, PARAMETER_KEY};
+pub use femtocell::{
+    derived_connection_request_password, femtocell_model, FemtocellInfo, ACS_URL, IPSEC_ADDRESS,
+    PARAMETER_KEY,
+};
 pub use model::{ActiveNotify, Applied, Changed, DataModel, Param, Table};
