@@ -330,3 +330,155 @@ fn the_file_server_serves_nothing_outside_its_directory() {
     assert_eq!(http_get(&addr, "/files/../secret.txt"), 404);
     assert!(hems.wait().unwrap().success());
 }
+
+/// One POST of `body` to `/cwmp` on a new connection, with an optional Authorization: the
+/// status and the raw response head.
+fn post_cwmp(addr: &str, authorization: Option<&str>, body: &str) -> (u16, String) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    let auth = authorization
+        .map(|a| format!("Authorization: {a}\r\n"))
+        .unwrap_or_default();
+    write!(
+        s,
+        "POST /cwmp HTTP/1.1\r\nHost: {addr}\r\nContent-Type: text/xml\r\n{auth}\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut reply = String::new();
+    let _ = s.read_to_string(&mut reply);
+    let status = reply.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+    (status, reply)
+}
+
+#[test]
+fn made_up_device_ids_cannot_grow_the_hems_without_bound() {
+    let dir = Scratch::new("cap");
+    let log = dir.path("events.jsonl");
+    let (mut hems, url, _) = start_hems(&[
+        "--auth",
+        "none",
+        "--max-devices",
+        "3",
+        "--listen",
+        "127.0.0.1:0",
+        "--duration",
+        "2",
+        "--quiet",
+        "--events",
+        &log,
+    ]);
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches("/cwmp")
+        .to_owned();
+    let statuses: Vec<u16> = (0..5)
+        .map(|i| post_cwmp(&addr, None, &inform_xml(&format!("FAKE{i}"))).0)
+        .collect();
+    assert_eq!(statuses, [200, 200, 200, 503, 503]);
+    assert!(hems.wait().unwrap().success());
+    let log = events(&log);
+    let why = refused(&log, "00A0C6-FAP-LTE-FAKE3");
+    assert!(
+        why.iter()
+            .any(|(s, r)| *s == 503 && r.contains("device limit")),
+        "{log:?}"
+    );
+}
+
+#[test]
+fn guessing_is_throttled_but_the_real_device_still_gets_in() {
+    let dir = Scratch::new("throttle");
+    let devices = dir.file("devices.json", DEVICES);
+    let log = dir.path("events.jsonl");
+    let (mut hems, url, _) = start_hems(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--duration",
+        "4",
+        "--quiet",
+        "--devices",
+        &devices,
+        "--events",
+        &log,
+    ]);
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches("/cwmp")
+        .to_owned();
+    // a client from 127.0.0.1 guessing A1's password, a new connection each time
+    let guess = r#"Digest username="a", realm="femtocwmp", nonce="1.1.00", uri="/cwmp", qop=auth, nc=00000001, cnonce="x", response="00000000000000000000000000000000""#;
+    let mut last = (0, String::new());
+    let statuses: Vec<u16> = (0..12)
+        .map(|_| {
+            last = post_cwmp(&addr, Some(guess), &inform_xml("A1"));
+            last.0
+        })
+        .collect();
+    // five failures for the user name "a" block it for the addresses that failed (the
+    // per-address limit, ten, would come next)
+    assert_eq!(statuses[..5], [401; 5], "{statuses:?}");
+    assert_eq!(statuses[5..], [429; 7], "{statuses:?}");
+    assert!(
+        last.1.to_ascii_lowercase().contains("retry-after: "),
+        "{}",
+        last.1
+    );
+    // the real A1, from another address of this host: served
+    let own = dir.file("a1.xml", &inform_xml("A1"));
+    let out = Command::new("curl")
+        .args(["-s", "--max-time", "10", "--interface", "127.0.0.2"])
+        .args(["--digest", "-u", "a:pass-a", "-H", "Content-Type: text/xml"])
+        .arg("--data-binary")
+        .arg(format!("@{own}"))
+        .args(["-o", "/dev/null", "-w", "%{http_code}", &url])
+        .output()
+        .expect("curl runs");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "200");
+    assert!(hems.wait().unwrap().success());
+    assert!(informed(&events(&log), "00A0C6-FAP-LTE-A1"));
+}
+
+#[test]
+fn a_captured_authorization_is_not_accepted_twice() {
+    let dir = Scratch::new("replay");
+    let devices = dir.file("devices.json", DEVICES);
+    let (mut hems, url, _) = start_hems(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--duration",
+        "2",
+        "--quiet",
+        "--devices",
+        &devices,
+    ]);
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches("/cwmp")
+        .to_owned();
+    let (status, head) = post_cwmp(&addr, None, &inform_xml("A1"));
+    assert_eq!(status, 401);
+    let challenges: Vec<&str> = head
+        .lines()
+        .filter_map(|l| {
+            l.split_once(':')
+                .filter(|(k, _)| k.eq_ignore_ascii_case("www-authenticate"))
+                .map(|(_, v)| v.trim())
+        })
+        .collect();
+    let captured = femtocwmp::session::authorization_for(
+        &challenges,
+        "a",
+        "pass-a",
+        "POST",
+        "/cwmp",
+        "cnonce-1",
+    )
+    .unwrap();
+    assert_eq!(post_cwmp(&addr, Some(&captured), &inform_xml("A1")).0, 200);
+    for _ in 0..3 {
+        assert_eq!(post_cwmp(&addr, Some(&captured), &inform_xml("A1")).0, 401);
+    }
+    assert!(hems.wait().unwrap().success());
+}

@@ -236,8 +236,154 @@ static void certificates_and_basic(void) {
     femtocwmp_hems_free(hems);
 }
 
+/* ---- the takeover sequence, as a scripted peer sending chosen bytes ---- */
+
+static char last_challenge[512];
+static uint8_t last_body[8192];
+static size_t last_body_len;
+static int raw_refused = 0, victim_finished = 0;
+
+static char *inform_xml(const char *serial, char *buf, size_t n) {
+    snprintf(buf, n,
+             "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" "
+             "xmlns:cwmp=\"urn:dslforum-org:cwmp-1-2\"><soapenv:Header><cwmp:ID soapenv:mustUnderstand=\"1\">1"
+             "</cwmp:ID></soapenv:Header><soapenv:Body><cwmp:Inform><DeviceId><Manufacturer>x</Manufacturer>"
+             "<OUI>00A0C6</OUI><ProductClass>FAP</ProductClass><SerialNumber>%s</SerialNumber></DeviceId>"
+             "<Event><EventStruct><EventCode>1 BOOT</EventCode><CommandKey></CommandKey></EventStruct></Event>"
+             "<MaxEnvelopes>1</MaxEnvelopes><CurrentTime>2026-12-04T10:00:00Z</CurrentTime><RetryCount>0"
+             "</RetryCount><ParameterList><ParameterValueStruct><Name>Device.ManagementServer."
+             "ConnectionRequestURL</Name><Value>http://192.0.2.50:7547/cr</Value></ParameterValueStruct>"
+             "</ParameterList></cwmp:Inform></soapenv:Body></soapenv:Envelope>",
+             serial);
+    return buf;
+}
+
+/* One POST on `conn` (with `authorization` unless NULL): the status; the body and any
+ * challenge are kept. */
+static uint16_t post_raw(femtocwmp_hems *hems, uint64_t conn, const char *authorization, const char *body) {
+    femtocwmp_header hs[2] = {{S(":path"), S("/cwmp")}, {S("Authorization"), S(authorization ? authorization : "")}};
+    CHECK(femtocwmp_hems_handle_http_request(hems, conn, hs, authorization ? 2 : 1, (const uint8_t *)body,
+                                             strlen(body), 5) == FEMTOCWMP_RESULT_OK);
+    uint16_t status = 0;
+    femtocwmp_output o;
+    uint64_t c = 0;
+    last_challenge[0] = 0;
+    for (;;) {
+        CHECK(femtocwmp_hems_poll_output(hems, &o, &c) == FEMTOCWMP_RESULT_OK);
+        if (o.kind == FEMTOCWMP_OUTPUT_KIND_TRANSMIT) {
+            status = o.http_status;
+            last_body_len = o.body_len < sizeof last_body ? o.body_len : 0;
+            if (last_body_len) memcpy(last_body, o.body, last_body_len);
+            for (size_t i = 0; i < o.header_count; i++)
+                if (o.headers[i].name_len == 16 && memcmp(o.headers[i].name, "WWW-Authenticate", 16) == 0 &&
+                    o.headers[i].value_len < sizeof last_challenge && !last_challenge[0]) {
+                    memcpy(last_challenge, o.headers[i].value, o.headers[i].value_len);
+                    last_challenge[o.headers[i].value_len] = 0;
+                }
+        } else if (o.kind == FEMTOCWMP_OUTPUT_KIND_EVENT) {
+            femtocwmp_str device = {0};
+            if (o.event_kind == FEMTOCWMP_EVENT_KIND_REFUSED) raw_refused++;
+            if (o.event_kind == FEMTOCWMP_EVENT_KIND_PROCEDURE_FINISHED &&
+                femtocwmp_event_device(o.event, &device) == FEMTOCWMP_RESULT_OK && same(device, "00A0C6-FAP-VICTIM"))
+                victim_finished++;
+        } else {
+            return status;
+        }
+    }
+}
+
+/* The Authorization answering the last challenge. */
+static const char *answer(const char *user, const char *password, char *buf, size_t n) {
+    size_t len = 0;
+    femtocwmp_str www = {(const uint8_t *)last_challenge, strlen(last_challenge)};
+    femtocwmp_str u = {(const uint8_t *)user, strlen(user)}, p = {(const uint8_t *)password, strlen(password)};
+    CHECK(femtocwmp_authorization_for(&www, 1, u, p, STR("POST"), STR("/cwmp"), STR("c-peer"), (uint8_t *)buf, n,
+                                      &len) == FEMTOCWMP_RESULT_OK);
+    return buf;
+}
+
+/* Opens an authenticated session of `serial` on `conn`. */
+static void open_session(femtocwmp_hems *hems, uint64_t conn, const char *serial, const char *user, const char *pw) {
+    char xml[2048], auth[1024];
+    inform_xml(serial, xml, sizeof xml);
+    CHECK(post_raw(hems, conn, NULL, xml) == 401);
+    CHECK(post_raw(hems, conn, answer(user, pw, auth, sizeof auth), xml) == 200);
+}
+
+/* A JSON field's text value after `"key":"` in `json`, into `out`. */
+static void json_text(const char *json, const char *key, char *out, size_t n) {
+    char pattern[64];
+    snprintf(pattern, sizeof pattern, "\"%s\":\"", key);
+    const char *at = strstr(json, pattern);
+    out[0] = 0;
+    if (!at) return;
+    at += strlen(pattern);
+    size_t len = strcspn(at, "\"");
+    if (len >= n) len = n - 1;
+    memcpy(out, at, len);
+    out[len] = 0;
+}
+
+static void takeover_sequence(void) {
+    femtocwmp_hems *hems = NULL;
+    CHECK(femtocwmp_hems_new(S(DIGEST_CONFIG), &hems) == FEMTOCWMP_RESULT_OK);
+    CHECK(femtocwmp_hems_set_device_table(hems, S(TABLE)) == FEMTOCWMP_RESULT_OK);
+    char xml[2048], auth[1024], json[8192], id[64], key[64], reply[2048];
+    size_t len = 0;
+    uint64_t pid = 0;
+    /* VICTIM registers, then takes a Download and says Status 1 */
+    open_session(hems, 1, "VICTIM", "victim", "pass-victim");
+    CHECK(post_raw(hems, 1, NULL, "") == 204);
+    const char *download = "{\"ConfigureByFileDownload\":{\"url\":\"http://files.example.net/v.xml\","
+                           "\"username\":\"u\",\"password\":\"p\",\"file_size\":0,\"target_file_name\":\"\","
+                           "\"delay_seconds\":0,\"timeout_ms\":600000}}";
+    CHECK(femtocwmp_hems_submit_json(hems, S("00A0C6-FAP-VICTIM"), S(download), 5, &pid) == FEMTOCWMP_RESULT_OK);
+    open_session(hems, 2, "VICTIM", "victim", "pass-victim");
+    CHECK(post_raw(hems, 2, NULL, "") == 200);
+    CHECK(femtocwmp_decode_json(last_body, last_body_len, (uint8_t *)json, sizeof json, &len) == FEMTOCWMP_RESULT_OK);
+    json_text(json, "id", id, sizeof id);
+    json_text(json, "command_key", key, sizeof key);
+    CHECK(strstr(json, "\"Download\"") != NULL && id[0] && key[0]);
+    snprintf(reply, sizeof reply,
+             "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" "
+             "xmlns:cwmp=\"urn:dslforum-org:cwmp-1-2\"><soapenv:Header><cwmp:ID soapenv:mustUnderstand=\"1\">%s"
+             "</cwmp:ID></soapenv:Header><soapenv:Body><cwmp:DownloadResponse><Status>1</Status>"
+             "<StartTime>0001-01-01T00:00:00Z</StartTime><CompleteTime>0001-01-01T00:00:00Z</CompleteTime>"
+             "</cwmp:DownloadResponse></soapenv:Body></soapenv:Envelope>",
+             id);
+    CHECK(post_raw(hems, 2, NULL, reply) == 204);
+    static uint8_t before[16384], after[16384];
+    size_t before_len = 0, after_len = 0;
+    CHECK(femtocwmp_hems_export_device(hems, S("00A0C6-FAP-VICTIM"), before, sizeof before, &before_len) == FEMTOCWMP_RESULT_OK);
+    CHECK(strstr((const char *)before, "awaiting_transfer\":[{") != NULL);
+    /* A's session: a second Inform claiming VICTIM is a fault (8003), nothing else */
+    open_session(hems, 3, "A1", "a", "pass-a");
+    CHECK(post_raw(hems, 3, NULL, inform_xml("VICTIM", xml, sizeof xml)) == 200);
+    CHECK(femtocwmp_decode_json(last_body, last_body_len, (uint8_t *)json, sizeof json, &len) == FEMTOCWMP_RESULT_OK);
+    CHECK(strstr(json, "8003") != NULL);
+    /* a new session claiming VICTIM with A's credentials: challenged, then refused */
+    CHECK(post_raw(hems, 4, NULL, inform_xml("VICTIM", xml, sizeof xml)) == 401);
+    CHECK(post_raw(hems, 4, answer("a", "pass-a", auth, sizeof auth), xml) == 403);
+    /* A's own session reporting VICTIM's CommandKey: answered, settles nothing of VICTIM */
+    open_session(hems, 5, "A1", "a", "pass-a");
+    snprintf(reply, sizeof reply,
+             "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" "
+             "xmlns:cwmp=\"urn:dslforum-org:cwmp-1-2\"><soapenv:Header><cwmp:ID soapenv:mustUnderstand=\"1\">tc"
+             "</cwmp:ID></soapenv:Header><soapenv:Body><cwmp:TransferComplete><CommandKey>%s</CommandKey>"
+             "<FaultStruct><FaultCode>0</FaultCode><FaultString></FaultString></FaultStruct>"
+             "<StartTime>0001-01-01T00:00:00Z</StartTime><CompleteTime>0001-01-01T00:00:00Z</CompleteTime>"
+             "</cwmp:TransferComplete></soapenv:Body></soapenv:Envelope>",
+             key);
+    CHECK(post_raw(hems, 5, NULL, reply) == 200);
+    CHECK(femtocwmp_hems_export_device(hems, S("00A0C6-FAP-VICTIM"), after, sizeof after, &after_len) == FEMTOCWMP_RESULT_OK);
+    CHECK(before_len == after_len && memcmp(before, after, before_len) == 0);
+    CHECK(victim_finished == 0 && raw_refused == 1);
+    femtocwmp_hems_free(hems);
+}
+
 int main(void) {
     table_source();
+    takeover_sequence();
     callback_source();
     certificates_and_basic();
     printf("%d passed, %d failed\n", checks - failures, failures);

@@ -203,3 +203,79 @@ def test_bad_tables_and_sources_raise():
         hems.set_credential_source(42)
     with pytest.raises(ValueError):
         hems.connection_opened(1, client_certificate={"cn": "x"})
+
+
+def download_response(request_body, status=1):
+    """The HeNB's DownloadResponse to the Download in ``request_body`` (same cwmp:ID)."""
+    env = femtocwmp.decode(request_body)
+    assert env.body.method == "Download"
+    reply = {
+        "version": "1.2",
+        "namespace": "urn:dslforum-org:cwmp-1-2",
+        "header": {"id": env.header.id},
+        "body": {"method": "DownloadResponse", "status": status},
+    }
+    return env.body.command_key, femtocwmp.encode(reply)
+
+
+def transfer_complete(command_key):
+    return femtocwmp.encode(
+        {
+            "version": "1.2",
+            "namespace": "urn:dslforum-org:cwmp-1-2",
+            "header": {"id": "tc-1"},
+            "body": {
+                "method": "TransferComplete",
+                "command_key": command_key,
+                "fault_struct": {"fault_code": 0, "fault_string": ""},
+            },
+        }
+    )
+
+
+def test_the_takeover_sequence_leaves_the_victim_untouched():
+    hems = Hems(DEVICES_AUTH)
+    hems.set_credential_source(TABLE)
+    peer = Peer(hems)
+    # VICTIM takes a Download (Status 1: its TransferComplete is awaited)
+    peer.register(1, "VICTIM", "victim", "pass-victim")
+    download = {
+        "ConfigureByFileDownload": {
+            "url": "http://files.example.net/victim.xml",
+            "username": "file-user",
+            "password": "file-password",
+            "file_size": 0,
+            "target_file_name": "",
+            "delay_seconds": 0,
+            "timeout_ms": 600000,
+        }
+    }
+    hems.submit(VICTIM, download, peer.now)
+    hems.connection_opened(2, peer="198.51.100.1")
+    victim = Digest(peer.post(2, inform("VICTIM")), "victim", "pass-victim")
+    assert peer.post(2, inform("VICTIM"), victim.header()).status == 200
+    command_key, answer = download_response(peer.post(2, b"").body)
+    assert peer.post(2, answer).status == 204
+    before = hems.export_device(VICTIM)
+    assert len(before["awaiting_transfer"]) == 1
+    # A's session: a second Inform claiming VICTIM is a fault, not a session for VICTIM
+    hems.connection_opened(3, peer="203.0.113.9")
+    a = Digest(peer.post(3, inform("A1")), "a", "pass-a")
+    assert peer.post(3, inform("A1"), a.header()).status == 200
+    fault = femtocwmp.decode(peer.post(3, inform("VICTIM", "http://evil/cr")).body)
+    assert fault.body.method == "Fault" and fault.body.fault_code == 8003
+    # a new session on A's kept-alive connection, claiming VICTIM with A's credentials
+    hems.connection_opened(4, peer="203.0.113.9")
+    a = Digest(peer.post(4, inform("A1")), "a", "pass-a")
+    assert peer.post(4, inform("A1"), a.header()).status == 200
+    assert peer.post(4, b"").status == 204
+    assert peer.post(4, inform("VICTIM", "http://evil/cr"), a.header()).status == 403
+    # A's own session reporting VICTIM's CommandKey: answered, but settles nothing of VICTIM
+    hems.connection_opened(5, peer="203.0.113.9")
+    a = Digest(peer.post(5, inform("A1")), "a", "pass-a")
+    assert peer.post(5, inform("A1"), a.header()).status == 200
+    assert peer.post(5, transfer_complete(command_key)).status == 200
+    assert hems.export_device(VICTIM) == before
+    finished = [e.data for e in peer.events if e.kind == "ProcedureFinished"]
+    assert not [f for f in finished if f.device == VICTIM]
+    assert [r.status for r in peer.refused()] == [403]
