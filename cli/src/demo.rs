@@ -22,7 +22,7 @@ use femtocwmp::session::{
 };
 use femtocwmp::trace::describe;
 use femtocwmp::{decode, Body, DeviceIdStruct, FaultCode, ParameterValueStruct, Value};
-use http_body_util::{BodyExt, Full};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
@@ -30,6 +30,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
+use crate::limits::{Connections, IdleTimeout, ServerLimits};
 use crate::tls::{Dialer, Stream};
 use tokio::sync::{mpsc, oneshot};
 
@@ -151,6 +152,7 @@ async fn hems_request(
     state: Shared<HemsState>,
     conn: u64,
     req: Request<Incoming>,
+    limits: ServerLimits,
 ) -> Result<Response<Full<Bytes>>, hyper::Error> {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
@@ -183,7 +185,23 @@ async fn hems_request(
             .iter()
             .map(|(k, v)| (k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned())),
     );
-    let body = req.into_body().collect().await?.to_bytes();
+    // the body within its bounds: a declared length is checked before reading, a chunked
+    // one while it arrives
+    let declared = req
+        .headers()
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limits.max_body_bytes as u64) {
+        return Ok(status_response(413));
+    }
+    let reading = Limited::new(req.into_body(), limits.max_body_bytes).collect();
+    let body = match tokio::time::timeout(limits.body_timeout, reading).await {
+        Ok(Ok(b)) => b.to_bytes(),
+        Ok(Err(e)) if e.is::<LengthLimitError>() => return Ok(status_response(413)),
+        Ok(Err(_)) => return Ok(status_response(400)),
+        Err(_) => return Ok(status_response(408)),
+    };
     let mut st = state.lock().expect("state");
     let t = now(st.start);
     let h: Vec<(&str, &str)> = headers
@@ -259,48 +277,107 @@ pub(crate) fn spawn_hems_timers(state: Arc<Mutex<HemsState>>) {
     });
 }
 
+/// A response with only a status (and `Retry-After` for 503).
+fn status_response(status: u16) -> Response<Full<Bytes>> {
+    let mut r = Response::builder().status(status);
+    if status == 503 {
+        r = r.header("Retry-After", "10");
+    }
+    r.body(Full::new(Bytes::new())).expect("response")
+}
+
+/// Serves the HeMS (and its file server) on `listen` within `limits`: every accept error is
+/// survived (descriptors exhausted, connection aborted...: logged, a short backoff, go on),
+/// connections beyond the caps get 503 and are closed, and each connection is held only as
+/// long as its timeouts allow.
 pub(crate) async fn serve_hems(
     state: Shared<HemsState>,
     listen: &str,
     tls: Option<TlsAcceptor>,
+    limits: ServerLimits,
 ) -> std::io::Result<SocketAddr> {
     let listener = TcpListener::bind(listen).await?;
     let addr = listener.local_addr()?;
+    let connections = Arc::new(Connections::default());
     tokio::spawn(async move {
         let mut next = 1u64;
-        while let Ok((tcp, peer)) = listener.accept().await {
+        let mut backoff = Duration::from_millis(10);
+        loop {
+            let (tcp, peer) = match listener.accept().await {
+                Ok(c) => {
+                    backoff = Duration::from_millis(10);
+                    c
+                }
+                Err(e) => {
+                    // EMFILE/ENFILE (descriptors exhausted), ECONNABORTED...: the listener
+                    // is fine; wait a little for descriptors to come back
+                    tracing::warn!("accept failed: {e}; retrying in {backoff:?}");
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(1));
+                    continue;
+                }
+            };
+            let admitted = match connections.admit(peer.ip(), &limits) {
+                Ok(a) => a,
+                Err(why) => {
+                    tracing::warn!(%peer, "refused a connection: {why}");
+                    if tls.is_none() {
+                        // plain HTTP: say so (a fresh socket's buffer takes it at once); on
+                        // TLS the handshake alone would cost more than the refusal is worth
+                        let busy = b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 10\r\n\
+                                     Content-Length: 0\r\nConnection: close\r\n\r\n";
+                        let _ = tcp.try_write(busy);
+                    }
+                    continue;
+                }
+            };
             let conn = next;
             next += 1;
             let st = state.clone();
             let tls = tls.clone();
             tokio::spawn(async move {
+                let _admitted = admitted; // the place is given back when the task ends
                 let mut info = ConnectionInfo {
                     peer: Some(peer.ip().to_string()),
                     tls: tls.is_some(),
                     client_certificate: None,
                 };
                 let stream: Box<dyn Stream> = match tls {
-                    None => Box::new(tcp),
-                    Some(acceptor) => match acceptor.accept(tcp).await {
-                        Ok(s) => {
-                            // the certificate rustls verified: its names, for the device binding
-                            info.client_certificate = s
-                                .get_ref()
-                                .1
-                                .peer_certificates()
-                                .and_then(|c| c.first())
-                                .and_then(|c| crate::tls::certificate_identity(c));
-                            Box::new(s)
+                    None => Box::new(IdleTimeout::new(tcp, limits.idle_timeout)),
+                    Some(acceptor) => {
+                        let handshake = tokio::time::timeout(
+                            limits.tls_handshake_timeout,
+                            acceptor.accept(tcp),
+                        );
+                        match handshake.await {
+                            Ok(Ok(s)) => {
+                                // the certificate rustls verified: its names, for the device
+                                // binding
+                                info.client_certificate = s
+                                    .get_ref()
+                                    .1
+                                    .peer_certificates()
+                                    .and_then(|c| c.first())
+                                    .and_then(|c| crate::tls::certificate_identity(c));
+                                Box::new(IdleTimeout::new(s, limits.idle_timeout))
+                            }
+                            Ok(Err(e)) => {
+                                tracing::warn!(%peer, "TLS handshake with {peer} failed: {e}");
+                                return;
+                            }
+                            Err(_) => {
+                                tracing::warn!(%peer, "TLS handshake with {peer} timed out");
+                                return;
+                            }
                         }
-                        Err(e) => {
-                            tracing::warn!(%peer, "TLS handshake with {peer} failed: {e}");
-                            return;
-                        }
-                    },
+                    }
                 };
                 st.lock().expect("state").hems.connection_opened(conn, info);
-                let svc = service_fn(|req| hems_request(st.clone(), conn, req));
+                let svc = service_fn(|req| hems_request(st.clone(), conn, req, limits));
                 let _ = hyper::server::conn::http1::Builder::new()
+                    .timer(hyper_util::rt::TokioTimer::new())
+                    .header_read_timeout(limits.header_timeout)
+                    .max_buf_size(limits.max_header_bytes.max(8192))
                     .serve_connection(TokioIo::new(stream), svc)
                     .await;
                 let mut s = st.lock().expect("state");
@@ -426,7 +503,7 @@ pub(crate) async fn send_connection_request(
             &password,
             "GET",
             &url,
-            "demo-cnonce",
+            &crate::random_hex(),
         );
     }
     Ok(401)
@@ -872,7 +949,7 @@ pub async fn run(henbs: usize, quiet: bool, html: Option<&str>) -> Result<bool, 
             Trace::default()
         },
     }));
-    let addr = serve_hems(state.clone(), "127.0.0.1:0", None)
+    let addr = serve_hems(state.clone(), "127.0.0.1:0", None, ServerLimits::default())
         .await
         .map_err(|e| format!("cannot listen on loopback: {e}"))?;
     let hems_url = format!("http://{addr}/cwmp");

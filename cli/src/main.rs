@@ -13,6 +13,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod api;
 mod demo;
+mod limits;
 mod report;
 mod serve;
 mod store;
@@ -132,6 +133,27 @@ enum Command {
         /// A file whose first line is the API's bearer token (`Authorization: Bearer TOKEN`).
         #[arg(long, requires = "api_listen")]
         api_token_file: Option<String>,
+        /// Open connections at most; beyond, new ones get 503 with Retry-After.
+        #[arg(long, default_value_t = 10_000)]
+        max_connections: usize,
+        /// Open connections from one address at most.
+        #[arg(long, default_value_t = 1_000)]
+        max_connections_per_address: usize,
+        /// Seconds a request header may take to arrive (slow headers are cut off).
+        #[arg(long, default_value_t = 10.0)]
+        header_timeout: f64,
+        /// Seconds a connection may stay silent in both directions before it is closed.
+        #[arg(long, default_value_t = 60.0)]
+        idle_timeout: f64,
+        /// Seconds a request body may take to arrive.
+        #[arg(long, default_value_t = 30.0)]
+        body_timeout: f64,
+        /// Seconds a TLS handshake may take.
+        #[arg(long, default_value_t = 10.0)]
+        tls_handshake_timeout: f64,
+        /// The largest request body in bytes (413 beyond; default: the decoder's limit, 16 MiB).
+        #[arg(long, default_value_t = femtocwmp::DecodeLimits::default().max_total_bytes)]
+        max_body_bytes: usize,
     },
     /// Simulated HeNBs (TR-196 LTE femtocell data model) against a HeMS.
     Henb {
@@ -314,7 +336,31 @@ fn run(cli: Cli) -> Result<(), String> {
             store,
             api_listen,
             api_token_file,
+            max_connections,
+            max_connections_per_address,
+            header_timeout,
+            idle_timeout,
+            body_timeout,
+            tls_handshake_timeout,
+            max_body_bytes,
         } => {
+            let seconds = |name: &str, s: f64| {
+                if s.is_finite() && s > 0.0 {
+                    Ok(std::time::Duration::from_secs_f64(s))
+                } else {
+                    Err(format!("--{name} must be a number of seconds above 0"))
+                }
+            };
+            let limits = limits::ServerLimits {
+                max_connections,
+                max_per_address: max_connections_per_address,
+                header_timeout: seconds("header-timeout", header_timeout)?,
+                idle_timeout: seconds("idle-timeout", idle_timeout)?,
+                body_timeout: seconds("body-timeout", body_timeout)?,
+                tls_handshake_timeout: seconds("tls-handshake-timeout", tls_handshake_timeout)?,
+                max_body_bytes,
+                ..limits::ServerLimits::default()
+            };
             let trust = serve::trust(serve::TrustOptions {
                 devices: devices.as_deref(),
                 auth: auth.as_deref(),
@@ -343,6 +389,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 client_ca,
                 store,
                 api: api_listen.zip(api_token),
+                limits,
             }))
         }
         Command::Henb {
@@ -395,6 +442,28 @@ fn run(cli: Cli) -> Result<(), String> {
             }
         }
     }
+}
+
+/// 128 bits in hex that differ from call to call and from run to run (Digest cnonces and
+/// nonce keys), from the std hasher's per-process random keys, a counter and the clock.
+pub(crate) fn random_hex() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static CALLS: AtomicU64 = AtomicU64::new(0);
+    let keys = std::collections::hash_map::RandomState::new();
+    let half = |salt: u64| {
+        let mut h = keys.build_hasher();
+        h.write_u64(salt);
+        h.write_u64(CALLS.fetch_add(1, Ordering::Relaxed));
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0),
+        );
+        h.finish()
+    };
+    format!("{:016x}{:016x}", half(1), half(2))
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {

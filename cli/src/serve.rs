@@ -53,6 +53,8 @@ pub struct HemsOptions {
     pub store: Option<String>,
     /// Serve the admin API on this address, with this bearer token.
     pub api: Option<(String, String)>,
+    /// What the HTTP server grants one client.
+    pub limits: crate::limits::ServerLimits,
 }
 
 /// How `femtocwmp hems` authenticates HeNBs: the policy and the per-device credentials.
@@ -252,6 +254,7 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
         client_ca,
         store,
         api,
+        limits,
     } = options;
     let start = Instant::now();
     let store = match &store {
@@ -324,7 +327,7 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
         }
     }
     let scheme = if acceptor.is_some() { "https" } else { "http" };
-    let addr = serve_hems(state.clone(), listen, acceptor)
+    let addr = serve_hems(state.clone(), listen, acceptor, limits)
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     eprintln!("HeMS listening on {scheme}://{addr}/cwmp");
@@ -452,17 +455,9 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
 }
 
 /// A Digest nonce key that differs from run to run (nonces of an earlier HeMS process
-/// are then refused), from the std hasher's per-process random keys and the clock.
+/// are then refused).
 fn nonce_secret() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0),
-    );
-    format!("{:016x}", h.finish())
+    crate::random_hex()
 }
 
 /// How `femtocwmp henb` runs.

@@ -124,6 +124,9 @@ fn every_subcommand_explains_itself() {
                 "--listed-only",
                 "--api-listen",
                 "--api-token-file",
+                "--max-connections",
+                "--idle-timeout",
+                "--max-body-bytes",
             ][..],
         ),
         (

@@ -1,0 +1,232 @@
+//! Availability against the real binary on loopback: idle, slow, greedy and numerous
+//! clients, and a descriptor limit, must not cut the HeNBs off. Every process stops by
+//! itself (`--duration`), every loop is bounded in count and time.
+
+use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_femtocwmp");
+
+/// Starts `femtocwmp hems --auth none ...args` (through `sh -c` with `prefix`, e.g. a
+/// `ulimit`); returns it and its `host:port`.
+fn start_hems(prefix: &str, args: &[&str]) -> (Child, String) {
+    let mut hems = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{prefix} exec \"$0\" \"$@\""))
+        .arg(BIN)
+        .args([
+            "hems",
+            "--auth",
+            "none",
+            "--listen",
+            "127.0.0.1:0",
+            "--quiet",
+        ])
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(hems.stderr.take().unwrap());
+    let url = loop {
+        let mut line = String::new();
+        assert!(
+            err.read_line(&mut line).unwrap() > 0,
+            "the HeMS ended early"
+        );
+        if let Some(url) = line.trim().strip_prefix("HeMS listening on ") {
+            break url.to_owned();
+        }
+    };
+    std::thread::spawn(move || for _ in err.lines() {});
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches("/cwmp")
+        .to_owned();
+    (hems, addr)
+}
+
+fn inform(serial: &str) -> String {
+    format!(
+        r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:cwmp="urn:dslforum-org:cwmp-1-2"><soapenv:Header><cwmp:ID soapenv:mustUnderstand="1">1</cwmp:ID></soapenv:Header><soapenv:Body><cwmp:Inform><DeviceId><Manufacturer>x</Manufacturer><OUI>00A0C6</OUI><ProductClass>FAP</ProductClass><SerialNumber>{serial}</SerialNumber></DeviceId><Event><EventStruct><EventCode>1 BOOT</EventCode><CommandKey></CommandKey></EventStruct></Event><MaxEnvelopes>1</MaxEnvelopes><CurrentTime>2026-12-04T10:00:00Z</CurrentTime><RetryCount>0</RetryCount><ParameterList></ParameterList></cwmp:Inform></soapenv:Body></soapenv:Envelope>"#
+    )
+}
+
+/// A well-behaved HeNB's first POST on a new connection: the status, or 0 if none came.
+fn inform_status(addr: &str, serial: &str) -> u16 {
+    let Ok(mut s) = TcpStream::connect(addr) else {
+        return 0;
+    };
+    s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    let body = inform(serial);
+    let _ = write!(
+        s,
+        "POST /cwmp HTTP/1.1\r\nHost: {addr}\r\nContent-Type: text/xml\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut reply = String::new();
+    let _ = s.read_to_string(&mut reply);
+    reply.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0)
+}
+
+/// Whether the server has closed `s` (EOF or reset), waiting at most `wait`.
+fn closed_by_server(s: &mut TcpStream, wait: Duration) -> bool {
+    s.set_read_timeout(Some(wait)).unwrap();
+    let mut buf = [0u8; 256];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => return true,
+            Ok(_) => continue, // e.g. a 408 before the close
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                return false
+            }
+            Err(_) => return true,
+        }
+    }
+}
+
+#[test]
+fn idle_and_slow_clients_are_cut_off_while_henbs_are_served() {
+    let (mut hems, addr) = start_hems(
+        "",
+        &[
+            "--idle-timeout",
+            "1",
+            "--header-timeout",
+            "1",
+            "--duration",
+            "8",
+        ],
+    );
+    let started = Instant::now();
+    let mut idle: Vec<TcpStream> = (0..200)
+        .map(|_| TcpStream::connect(&addr).unwrap())
+        .collect();
+    // slowloris: a header that never ends, one byte at a time
+    let mut slow: Vec<TcpStream> = (0..20)
+        .map(|_| {
+            let mut s = TcpStream::connect(&addr).unwrap();
+            s.write_all(b"POST /cwmp HTTP/1.1\r\nHost: h\r\nX-Slow: ")
+                .unwrap();
+            s
+        })
+        .collect();
+    let mut cut = vec![false; slow.len()];
+    while started.elapsed() < Duration::from_secs(4) && cut.iter().any(|c| !c) {
+        for (i, s) in slow.iter_mut().enumerate() {
+            if !cut[i] && s.write_all(b"a").is_err() {
+                cut[i] = true;
+            }
+        }
+        // a well-behaved HeNB meanwhile
+        assert_eq!(inform_status(&addr, "GOOD"), 200);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    for (i, s) in slow.iter_mut().enumerate() {
+        cut[i] = cut[i] || closed_by_server(s, Duration::from_millis(200));
+    }
+    assert!(cut.iter().all(|c| *c), "slow headers cut off: {cut:?}");
+    let idle_closed = idle
+        .iter_mut()
+        .map(|s| closed_by_server(s, Duration::from_millis(100)))
+        .filter(|closed| *closed)
+        .count();
+    assert_eq!(idle_closed, 200, "idle connections closed");
+    assert!(hems.wait().unwrap().success());
+}
+
+#[test]
+fn oversized_bodies_are_refused_while_they_arrive() {
+    let (mut hems, addr) = start_hems("", &["--max-body-bytes", "1000000", "--duration", "4"]);
+    // a declared length beyond the limit: refused before a byte of body is sent
+    let mut s = TcpStream::connect(&addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    write!(
+        s,
+        "POST /cwmp HTTP/1.1\r\nHost: h\r\nContent-Length: 100000000\r\n\r\n"
+    )
+    .unwrap();
+    let mut head = [0u8; 12];
+    s.read_exact(&mut head).unwrap();
+    assert_eq!(&head[9..12], b"413");
+    // chunked: refused once past the limit, long before the 100 MB the client would send
+    let mut s = TcpStream::connect(&addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(3))).unwrap();
+    write!(
+        s,
+        "POST /cwmp HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
+    .unwrap();
+    let chunk = vec![b'x'; 65536];
+    let mut sent = 0usize;
+    while sent < 100_000_000 {
+        if write!(s, "{:x}\r\n", chunk.len()).is_err()
+            || s.write_all(&chunk).is_err()
+            || s.write_all(b"\r\n").is_err()
+        {
+            break;
+        }
+        sent += chunk.len();
+    }
+    assert!(
+        sent < 20_000_000,
+        "the server read {sent} bytes before refusing"
+    );
+    let mut reply = Vec::new();
+    let _ = s.read_to_end(&mut reply);
+    let reply = String::from_utf8_lossy(&reply);
+    assert!(
+        reply.is_empty() || reply.starts_with("HTTP/1.1 413"),
+        "{reply}"
+    );
+    // and it still serves
+    assert_eq!(inform_status(&addr, "AFTER"), 200);
+    assert!(hems.wait().unwrap().success());
+}
+
+#[test]
+fn beyond_the_connection_cap_new_connections_get_503() {
+    let (mut hems, addr) = start_hems("", &["--max-connections", "10", "--duration", "4"]);
+    let held: Vec<TcpStream> = (0..10)
+        .map(|_| TcpStream::connect(&addr).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let mut extra = TcpStream::connect(&addr).unwrap();
+    extra
+        .set_read_timeout(Some(Duration::from_secs(3)))
+        .unwrap();
+    let mut reply = String::new();
+    let _ = extra.read_to_string(&mut reply);
+    assert!(reply.starts_with("HTTP/1.1 503"), "{reply}");
+    assert!(reply.contains("Retry-After: "), "{reply}");
+    drop(held);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(inform_status(&addr, "AFTER"), 200);
+    assert!(hems.wait().unwrap().success());
+}
+
+#[test]
+fn descriptor_exhaustion_then_recovery() {
+    // 40 descriptors: a flood of 80 connections exhausts them; the listener must survive
+    let (mut hems, addr) = start_hems("ulimit -n 40 &&", &["--duration", "6"]);
+    let flood: Vec<TcpStream> = (0..80)
+        .filter_map(|_| TcpStream::connect(&addr).ok())
+        .collect();
+    assert!(flood.len() >= 40, "the flood connected ({})", flood.len());
+    std::thread::sleep(Duration::from_millis(500));
+    drop(flood);
+    // once the flood ends, a HeNB is served again
+    let deadline = Instant::now() + Duration::from_secs(4);
+    let mut status = 0;
+    while Instant::now() < deadline && status != 200 {
+        status = inform_status(&addr, "AFTER");
+        if status != 200 {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+    assert_eq!(status, 200, "served again after the descriptor flood");
+    assert!(hems.wait().unwrap().success());
+}
