@@ -88,6 +88,9 @@ pub(crate) struct HemsState {
     pub(crate) quiet: bool,
     /// Every message, by flow, for the `--html` report.
     pub(crate) trace: Trace,
+    /// Whether the store takes writes (None: no store); while it does not, new sessions get
+    /// 503 and the HeNBs come back later.
+    pub(crate) store_healthy: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// One procedure for a device, as scripts and the API give it.
@@ -203,6 +206,14 @@ async fn hems_request(
         Err(_) => return Ok(status_response(408)),
     };
     let mut st = state.lock().expect("state");
+    let store_down = st
+        .store_healthy
+        .as_ref()
+        .is_some_and(|ok| !ok.load(std::sync::atomic::Ordering::SeqCst));
+    if store_down && !st.hems.has_session(conn) {
+        // nothing new is taken on while it could not be kept: the HeNB retries later
+        return Ok(status_response(503));
+    }
     let t = now(st.start);
     let h: Vec<(&str, &str)> = headers
         .iter()
@@ -948,6 +959,7 @@ pub async fn run(henbs: usize, quiet: bool, html: Option<&str>) -> Result<bool, 
         } else {
             Trace::default()
         },
+        store_healthy: None,
     }));
     let addr = serve_hems(state.clone(), "127.0.0.1:0", None, ServerLimits::default())
         .await

@@ -21,7 +21,7 @@ use crate::demo::{
     spawn_hems_timers, CrRoutes, HemsState, Scripted, SharedStats,
 };
 use crate::report::Trace;
-use crate::store::Store;
+use crate::store::{Store, StoreHealth, StoreWriter};
 
 /// How `femtocwmp hems` runs.
 pub struct HemsOptions {
@@ -319,13 +319,21 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
         file_auth,
         quiet,
         trace: Trace::default(),
+        store_healthy: None,
     }));
-    if let Some(st) = &store {
-        let n = st.load_into(&mut state.lock().expect("state").hems)?;
-        if n > 0 {
-            tracing::info!("{n} device records loaded from the store");
+    let (health_tx, mut health) = mpsc::unbounded_channel();
+    let writer = match store {
+        Some(st) => {
+            let n = st.load_into(&mut state.lock().expect("state").hems)?;
+            if n > 0 {
+                tracing::info!("{n} device records loaded from the store");
+            }
+            let writer = StoreWriter::spawn(st, health_tx);
+            state.lock().expect("state").store_healthy = Some(writer.healthy());
+            Some(writer)
         }
-    }
+        None => None,
+    };
     let scheme = if acceptor.is_some() { "https" } else { "http" };
     let addr = serve_hems(state.clone(), listen, acceptor, limits)
         .await
@@ -359,19 +367,38 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
         }
     };
     tokio::pin!(until_deadline);
-    let save = |device: &str| -> Result<(), String> {
-        match &store {
-            Some(st) => st.save(&state.lock().expect("state").hems, device),
-            None => Ok(()),
+    let save = |device: &str| {
+        if let Some(w) = &writer {
+            w.save(&state.lock().expect("state").hems, device);
         }
+    };
+    // at the end, what was acknowledged reaches the store (bounded: a store that stays
+    // locked loses the race, and says so)
+    let finish = |log: &mut Box<dyn Write + Send>| -> Result<(), String> {
+        if let Some(w) = &writer {
+            if !w.flush(Duration::from_secs(10)) {
+                eprintln!("femtocwmp: the store did not take the last records within 10 s");
+            }
+        }
+        log.flush().map_err(|e| format!("cannot write events: {e}"))
     };
     loop {
         let next = tokio::select! {
-            _ = &mut until_deadline => {
-                return log.flush().map_err(|e| format!("cannot write events: {e}"));
-            }
+            _ = &mut until_deadline => return finish(&mut log),
             Some(device) = submitted.recv() => {
-                save(&device)?;
+                save(&device);
+                continue;
+            }
+            Some(h) = health.recv() => {
+                // the store's state, among the events
+                let line = match h {
+                    StoreHealth::Unavailable(error) => {
+                        serde_json::json!({ "StoreUnavailable": { "error": error } })
+                    }
+                    StoreHealth::Recovered => serde_json::json!({ "StoreRecovered": {} }),
+                };
+                writeln!(log, "{line}").map_err(|e| format!("cannot write events: {e}"))?;
+                log.flush().map_err(|e| format!("cannot write events: {e}"))?;
                 continue;
             }
             next = rx.recv() => next,
@@ -397,7 +424,7 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
                     }
                 }
                 if !matches!(e, HemsEvent::Refused { .. }) {
-                    save(e.device())?;
+                    save(e.device());
                 }
                 match &e {
                     HemsEvent::Refused {
@@ -449,7 +476,7 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
                 });
             }
             Some(_) => {}
-            None => return log.flush().map_err(|e| format!("cannot write events: {e}")),
+            None => return finish(&mut log),
         }
     }
 }

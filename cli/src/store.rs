@@ -6,9 +6,23 @@
 //! clock starts at 0 when the process does. So each row also keeps the wall-clock instant of
 //! its writer's 0 (`epoch_ms`, Unix milliseconds), and a reader moves the deadlines onto its
 //! own clock: a TransferComplete deadline keeps its instant across a restart.
+//!
+//! Writes run on a thread of their own ([`StoreWriter`]), so that a slow or locked store
+//! never stalls the HeMS: each device's latest record waits there until it is written, a
+//! failing write is retried with a backoff, and the HeMS is told when the store becomes
+//! unavailable and when it is back.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::Duration;
 
 use femtocwmp::hems::{DeviceRecord, Hems};
 use rusqlite::Connection;
+
+/// How long one write waits for a lock held by someone else before it counts as failed.
+const BUSY_TIMEOUT: Duration = Duration::from_millis(250);
 
 /// The wall-clock instant (Unix milliseconds) of `instant`, a moment of this process.
 pub fn unix_ms_at(instant: std::time::Instant) -> u64 {
@@ -32,6 +46,7 @@ impl Store {
     pub fn open(path: &str, epoch_ms: u64) -> Result<Store, String> {
         let err = |e: rusqlite::Error| format!("store {path}: {e}");
         let db = Connection::open(path).map_err(|e| format!("cannot open store {path}: {e}"))?;
+        db.busy_timeout(BUSY_TIMEOUT).map_err(err)?;
         db.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
@@ -93,20 +108,153 @@ impl Store {
     }
 
     /// Writes the current record of `device` (if the HeMS has one).
-    pub fn save(&self, hems: &Hems, device: &str) -> Result<(), String> {
+    #[cfg(test)]
+    pub fn save(&mut self, hems: &Hems, device: &str) -> Result<(), String> {
         let Some(record) = hems.export_device(device) else {
             return Ok(());
         };
         let json = serde_json::to_string(&record).expect("records serialize");
-        self.db
-            .execute(
-                "INSERT INTO devices (key, record, epoch_ms) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(key) DO UPDATE
-                 SET record = excluded.record, epoch_ms = excluded.epoch_ms",
-                (device, json, self.epoch_ms as i64),
-            )
-            .map_err(|e| format!("store {}: cannot save {device}: {e}", self.path))?;
-        Ok(())
+        self.write(&BTreeMap::from([(device.to_owned(), json)]))
+    }
+
+    /// Writes these records (device key -> record JSON) in one transaction.
+    fn write(&mut self, records: &BTreeMap<String, String>) -> Result<(), String> {
+        let err = |e: rusqlite::Error| format!("store {}: {e}", self.path);
+        let tx = self.db.transaction().map_err(err)?;
+        {
+            let mut upsert = tx
+                .prepare_cached(
+                    "INSERT INTO devices (key, record, epoch_ms) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(key) DO UPDATE
+                     SET record = excluded.record, epoch_ms = excluded.epoch_ms",
+                )
+                .map_err(err)?;
+            for (device, json) in records {
+                upsert
+                    .execute((device, json, self.epoch_ms as i64))
+                    .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)
+    }
+}
+
+/// What the writer tells the HeMS about the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreHealth {
+    /// Writes fail (locked, disk full...): records wait in memory and are retried.
+    Unavailable(String),
+    /// Writes succeed again; every waiting record is written.
+    Recovered,
+}
+
+enum Job {
+    Record(String, String),
+    Flush(mpsc::Sender<()>),
+}
+
+/// The store's writer thread. Cloning shares it.
+#[derive(Clone)]
+pub struct StoreWriter {
+    jobs: mpsc::Sender<Job>,
+    healthy: Arc<AtomicBool>,
+}
+
+impl StoreWriter {
+    /// Starts the writer of `store`; `health` hears when the store fails and recovers.
+    pub fn spawn(
+        mut store: Store,
+        health: tokio::sync::mpsc::UnboundedSender<StoreHealth>,
+    ) -> StoreWriter {
+        let (jobs, rx) = mpsc::channel::<Job>();
+        let healthy = Arc::new(AtomicBool::new(true));
+        let flag = healthy.clone();
+        std::thread::spawn(move || {
+            let mut pending: BTreeMap<String, String> = BTreeMap::new();
+            let mut waiting: Vec<mpsc::Sender<()>> = Vec::new();
+            let mut backoff = Duration::from_millis(100);
+            let mut failing = false;
+            let mut open = true;
+            while open || !pending.is_empty() {
+                // wait for work; while failing, no longer than the backoff
+                let first = if pending.is_empty() {
+                    rx.recv().map_err(|_| mpsc::RecvTimeoutError::Disconnected)
+                } else if failing {
+                    rx.recv_timeout(backoff)
+                } else {
+                    Err(mpsc::RecvTimeoutError::Timeout)
+                };
+                let mut take = |job: Job| match job {
+                    Job::Record(device, json) => {
+                        pending.insert(device, json);
+                    }
+                    Job::Flush(done) => waiting.push(done),
+                };
+                match first {
+                    Ok(job) => take(job),
+                    Err(mpsc::RecvTimeoutError::Disconnected) => {
+                        open = false;
+                        if failing {
+                            std::thread::sleep(backoff);
+                        }
+                    }
+                    Err(mpsc::RecvTimeoutError::Timeout) => {}
+                }
+                while let Ok(job) = rx.try_recv() {
+                    take(job);
+                }
+                if !pending.is_empty() {
+                    match store.write(&pending) {
+                        Ok(()) => {
+                            pending.clear();
+                            backoff = Duration::from_millis(100);
+                            if failing {
+                                failing = false;
+                                flag.store(true, Ordering::SeqCst);
+                                let _ = health.send(StoreHealth::Recovered);
+                            }
+                        }
+                        Err(e) => {
+                            if !failing {
+                                failing = true;
+                                flag.store(false, Ordering::SeqCst);
+                                tracing::warn!("{e}: records kept in memory, retrying");
+                                let _ = health.send(StoreHealth::Unavailable(e));
+                            }
+                            backoff = (backoff * 2).min(Duration::from_secs(2));
+                        }
+                    }
+                }
+                if pending.is_empty() {
+                    for done in waiting.drain(..) {
+                        let _ = done.send(());
+                    }
+                }
+            }
+        });
+        StoreWriter { jobs, healthy }
+    }
+
+    /// Queues the current record of `device` (if the HeMS has one) for writing.
+    pub fn save(&self, hems: &Hems, device: &str) {
+        if let Some(record) = hems.export_device(device) {
+            let json = serde_json::to_string(&record).expect("records serialize");
+            let _ = self.jobs.send(Job::Record(device.to_owned(), json));
+        }
+    }
+
+    /// Whether the last write succeeded.
+    pub fn healthy(&self) -> Arc<AtomicBool> {
+        self.healthy.clone()
+    }
+
+    /// Waits until every queued record is written, at most `limit`; whether they all were.
+    pub fn flush(&self, limit: Duration) -> bool {
+        let (done, wait) = mpsc::channel();
+        if self.jobs.send(Job::Flush(done)).is_err() {
+            return false;
+        }
+        wait.recv_timeout(limit).is_ok()
     }
 }
 
@@ -148,7 +296,7 @@ mod tests {
     #[test]
     fn a_restarted_process_reads_deadlines_on_its_own_clock() {
         let path = temp_path("restart.db");
-        let first = Store::open(&path, 1_000_000).unwrap();
+        let mut first = Store::open(&path, 1_000_000).unwrap();
         let mut hems = Hems::new(HemsConfig::default());
         hems.import_device(record());
         first.save(&hems, "00A0C6-S1").unwrap();
@@ -172,7 +320,7 @@ mod tests {
         )
         .unwrap();
         drop(db);
-        let store = Store::open(&path, 5_000_000).unwrap();
+        let mut store = Store::open(&path, 5_000_000).unwrap();
         assert_eq!(loaded_deadline(&store), Some((Timestamp(50_000), 1)));
         // written again, the row now carries this process's origin
         let mut hems = Hems::new(HemsConfig::default());

@@ -230,3 +230,106 @@ fn descriptor_exhaustion_then_recovery() {
     assert_eq!(status, 200, "served again after the descriptor flood");
     assert!(hems.wait().unwrap().success());
 }
+
+#[test]
+fn a_locked_store_gives_503s_not_an_exit_and_loses_nothing() {
+    let dir = std::env::temp_dir().join(format!("femtocwmp-locked-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("hems.sqlite");
+    let events = dir.join("events.jsonl");
+    let script = dir.join("script.json");
+    std::fs::write(
+        &script,
+        r#"[{"device": "00A0C6-FAP-LTE-A1", "procedure": {"ConfigureBySetParameterValues": {
+            "params": [{"name": "Device.Services.FAPService.1.CellConfig.LTE.RAN.RF.PhyCellID",
+                        "type": "unsignedInt", "value": "99"}], "parameter_key": "locked"}}}]"#,
+    )
+    .unwrap();
+    let (mut hems, addr) = start_hems(
+        "",
+        &[
+            "--store",
+            db.to_str().unwrap(),
+            "--script",
+            script.to_str().unwrap(),
+            "--events",
+            events.to_str().unwrap(),
+            "--duration",
+            "22",
+        ],
+    );
+    // someone else holds the store's write lock for 4 s
+    let mut locker = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sqlite3, sys, time\n\
+             db = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=5)\n\
+             db.execute('BEGIN EXCLUSIVE')\n\
+             print('locked', flush=True)\n\
+             time.sleep(4)\n\
+             db.execute('COMMIT')\n",
+        )
+        .arg(&db)
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(locker.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "locked");
+    let url = format!("http://{addr}/cwmp");
+    let henb = |prefix: &str| {
+        Command::new(BIN)
+            .args(["henb", "--hems", &url, "--serial-prefix", prefix])
+            .args(["--duration", "16"])
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut a = henb("A");
+    std::thread::sleep(Duration::from_millis(1500));
+    // the store is failing by now: a new session is turned away
+    assert_eq!(inform_status(&addr, "PROBE"), 503);
+    let mut b = henb("B");
+    assert!(locker.wait().unwrap().success());
+    assert!(a.wait().unwrap().success());
+    assert!(b.wait().unwrap().success());
+    assert!(hems.wait().unwrap().success(), "the HeMS kept running");
+    let log = std::fs::read_to_string(&events).unwrap();
+    assert!(log.contains("\"StoreUnavailable\""), "{log}");
+    assert!(log.contains("\"StoreRecovered\""), "{log}");
+    assert!(
+        log.lines()
+            .any(|l| l.contains("\"ProcedureFinished\"") && l.contains("\"Success\"")),
+        "{log}"
+    );
+    assert!(
+        log.lines()
+            .any(|l| l.contains("\"Informed\"") && l.contains("00A0C6-FAP-LTE-B1")),
+        "B came back after the 503: {log}"
+    );
+    // everything the HeMS acknowledged reached the store
+    let store = rusqlite::Connection::open(&db).unwrap();
+    let keys: Vec<String> = store
+        .prepare("SELECT key FROM devices ORDER BY key")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(keys, ["00A0C6-FAP-LTE-A1", "00A0C6-FAP-LTE-B1"]);
+    let record: String = store
+        .query_row(
+            "SELECT record FROM devices WHERE key = '00A0C6-FAP-LTE-A1'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(
+        record.contains("\"queue\":[]"),
+        "the procedure is done: {record}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -446,6 +446,15 @@ impl Hems {
         self.connections.insert(conn, info);
     }
 
+    /// Whether connection `conn` carries a session that takes more requests (not ended, not
+    /// past its final empty response): a transport that must turn new sessions away (e.g.
+    /// 503 while its store is unavailable) lets these finish.
+    pub fn has_session(&self, conn: ConnectionId) -> bool {
+        self.live
+            .get(&conn)
+            .is_some_and(|l| !l.session.is_ended() && !l.session.is_closing())
+    }
+
     /// A device's record.
     pub fn device(&self, key: &str) -> Option<&DeviceRecord> {
         self.devices.get(key)
