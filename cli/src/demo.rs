@@ -748,8 +748,16 @@ pub(crate) async fn run_henb(
         loop {
             match agent.poll_output() {
                 Output::Transmit(p) => {
+                    // the session timeout bounds the wait for the HeMS too (connect, then
+                    // each response); past it the session fails and the TR-069 retry follows
+                    let limit = Duration::from_millis(agent.config().session.session_timeout_ms);
                     if link.is_none() {
-                        match connect(&hems).await {
+                        let connected = tokio::time::timeout(limit, connect(&hems))
+                            .await
+                            .unwrap_or_else(|_| {
+                                Err("no connection within the session timeout".into())
+                            });
+                        match connected {
                             Ok(l) => link = Some(l),
                             Err(e) => {
                                 if !reported {
@@ -763,7 +771,13 @@ pub(crate) async fn run_henb(
                             }
                         }
                     }
-                    match post(link.as_mut().expect("connected"), &p).await {
+                    let answered =
+                        tokio::time::timeout(limit, post(link.as_mut().expect("connected"), &p))
+                            .await
+                            .unwrap_or_else(|_| {
+                                Err("no answer within the session timeout".to_owned())
+                            });
+                    match answered {
                         Ok((status, headers, body)) => {
                             let h: Vec<(&str, &str)> = headers
                                 .iter()

@@ -205,6 +205,10 @@ enum Command {
         /// a port each: for load runs of thousands.
         #[arg(long)]
         shared_cr_port: bool,
+        /// Seconds each session may wait for the HeMS (connect, then every response) before
+        /// it fails and the TR-069 retry wait begins.
+        #[arg(long, default_value_t = 30.0)]
+        session_timeout: f64,
     },
     /// A HeMS, its file server and N simulated HeNBs on loopback HTTP: registration and
     /// the three TS 32.593 configuration-management flows, each message as it crosses the
@@ -408,7 +412,11 @@ fn run(cli: Cli) -> Result<(), String> {
             stop_after_sessions,
             stats,
             shared_cr_port,
+            session_timeout,
         } => {
+            if !(session_timeout.is_finite() && session_timeout > 0.0) {
+                return Err("--session-timeout must be a number of seconds above 0".into());
+            }
             if count == 0 {
                 return Err("--count must be at least 1".into());
             }
@@ -430,6 +438,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 stop_after_sessions,
                 show_stats: stats,
                 shared_cr_port,
+                session_timeout: std::time::Duration::from_secs_f64(session_timeout),
             }))
         }
         Command::Demo { henbs, quiet, html } => {

@@ -517,6 +517,8 @@ pub struct HenbOptions {
     pub show_stats: bool,
     /// One Connection Request port for all HeNBs (a path each) instead of one each.
     pub shared_cr_port: bool,
+    /// How long a session waits for the HeMS.
+    pub session_timeout: Duration,
 }
 
 /// One entry of a `--data-model` file: a new value for a parameter of the femtocell model,
@@ -608,6 +610,7 @@ pub async fn henb(options: HenbOptions) -> Result<(), String> {
         stop_after_sessions,
         show_stats,
         shared_cr_port,
+        session_timeout,
     } = options;
     let overrides = match &data_model {
         Some(path) => read_data_model(path)?,
@@ -720,7 +723,10 @@ pub async fn henb(options: HenbOptions) -> Result<(), String> {
             info.connection_request_password = Some(cr_password.to_string());
             let config = AgentConfig {
                 device_id: info.device_id.clone(),
-                session: CpeConfig::default(),
+                session: CpeConfig {
+                    session_timeout_ms: session_timeout.as_millis() as u64,
+                    ..CpeConfig::default()
+                },
                 rng_seed: i as u64,
                 ..AgentConfig::default()
             };

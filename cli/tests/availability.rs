@@ -333,3 +333,65 @@ fn a_locked_store_gives_503s_not_an_exit_and_loses_nothing() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_henb_gives_up_on_a_silent_hems_at_the_session_timeout_and_retries() {
+    // a "HeMS" that accepts, reads, and never answers: it notes when each connection came
+    // and when the HeNB gave up on it
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let dir = std::env::temp_dir().join(format!("femtocwmp-silent-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let model = dir.join("model.json");
+    // the TR-069 retry wait starts at 1 s here (CWMPRetryMinimumWaitInterval), for a short test
+    std::fs::write(
+        &model,
+        r#"{"Device.ManagementServer.CWMPRetryMinimumWaitInterval": "1"}"#,
+    )
+    .unwrap();
+    let started = Instant::now();
+    let mut henb = Command::new(BIN)
+        .args(["henb", "--hems", &format!("http://{addr}/cwmp")])
+        .args(["--session-timeout", "1", "--duration", "7"])
+        .arg("--data-model")
+        .arg(&model)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let mut sessions: Vec<(Duration, Option<Duration>)> = Vec::new();
+    let mut open: Vec<(usize, TcpStream)> = Vec::new();
+    while started.elapsed() < Duration::from_secs(6) {
+        if let Ok((s, _)) = listener.accept() {
+            s.set_nonblocking(true).unwrap();
+            sessions.push((started.elapsed(), None));
+            open.push((sessions.len() - 1, s));
+        }
+        open.retain_mut(|(i, s)| {
+            let mut buf = [0u8; 4096];
+            match s.read(&mut buf) {
+                Ok(0) => {
+                    sessions[*i].1 = Some(started.elapsed());
+                    false
+                }
+                Ok(_) => true,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => true,
+                Err(_) => {
+                    sessions[*i].1 = Some(started.elapsed());
+                    false
+                }
+            }
+        });
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(henb.wait().unwrap().success());
+    assert!(sessions.len() >= 2, "it retried: {sessions:?}");
+    let (came, gave_up) = sessions[0];
+    let gave_up = gave_up.expect("the HeNB closed the first connection");
+    let waited = gave_up - came;
+    assert!(
+        waited >= Duration::from_millis(800) && waited <= Duration::from_millis(2500),
+        "it waited about its 1 s session timeout: {sessions:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

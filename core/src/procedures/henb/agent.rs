@@ -286,6 +286,12 @@ impl Agent {
         self.state.clone()
     }
 
+    /// The configuration (e.g. its session timeout, which a transport also applies to the
+    /// wait for each HTTP response).
+    pub fn config(&self) -> &AgentConfig {
+        &self.state.config
+    }
+
     /// The data model.
     pub fn model(&self) -> &DataModel {
         &self.state.model
