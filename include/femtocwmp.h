@@ -848,6 +848,19 @@ enum femtocwmp_result femtocwmp_hems_handle_http_request(struct femtocwmp_hems *
                                                          size_t body_len,
                                                          uint64_t now_ms);
 
+// The head of an HTTP request on `conn` (its headers, before its body is read): a request
+// that would open a session is authenticated here, so that an unauthenticated client never
+// makes you buffer a body. `*read_body` true: read the body and call
+// `femtocwmp_hems_handle_http_request`; false: the refusal is the next `TRANSMIT` output,
+// send it without reading the body. Optional: `_handle_http_request` authenticates alone.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_hems_handle_request_head(struct femtocwmp_hems *hems,
+                                                         uint64_t conn,
+                                                         const struct femtocwmp_header *headers,
+                                                         size_t header_count,
+                                                         uint64_t now_ms,
+                                                         bool *read_body);
+
 // Says what the transport knows of connection `conn` (peer, TLS, client certificate): call
 // it before the connection's first request. The names of a client certificate must name the
 // device the connection's Inform claims (TS 33.320), or it is refused.

@@ -628,6 +628,34 @@ pub extern "C" fn femtocwmp_hems_handle_http_request(
     })
 }
 
+/// The head of an HTTP request on `conn` (its headers, before its body is read): a request
+/// that would open a session is authenticated here, so that an unauthenticated client never
+/// makes you buffer a body. `*read_body` true: read the body and call
+/// `femtocwmp_hems_handle_http_request`; false: the refusal is the next `TRANSMIT` output,
+/// send it without reading the body. Optional: `_handle_http_request` authenticates alone.
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_hems_handle_request_head(
+    hems: *mut femtocwmp_hems,
+    conn: u64,
+    headers: *const femtocwmp_header,
+    header_count: usize,
+    now_ms: u64,
+    read_body: *mut bool,
+) -> femtocwmp_result {
+    boundary(|| {
+        let hm = handle!(hems);
+        if read_body.is_null() {
+            return fail(femtocwmp_result::NullParameter, "read_body is NULL");
+        }
+        let hs = try_ffi!(read_headers(headers, header_count));
+        let hs: Vec<(&str, &str)> = hs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let go = hm.inner.handle_request_head(conn, &hs, Timestamp(now_ms));
+        out_ptr!(read_body, go);
+        femtocwmp_result::Ok
+    })
+}
+
 /// What the transport knows of a new connection, for `femtocwmp_hems_connection_opened`.
 #[repr(C)]
 pub struct femtocwmp_connection_info {

@@ -262,6 +262,16 @@ impl Hems {
             .handle_http_request(conn, &headers(&headers_), body, Timestamp(now))
     }
 
+    fn handle_request_head(
+        &mut self,
+        conn: u64,
+        headers_: Vec<(String, String)>,
+        now: u64,
+    ) -> bool {
+        self.inner
+            .handle_request_head(conn, &headers(&headers_), Timestamp(now))
+    }
+
     fn handle_connection_closed(&mut self, conn: u64, now: u64) {
         self.inner.handle_connection_closed(conn, Timestamp(now))
     }

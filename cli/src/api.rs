@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use femtocwmp::hems::Procedure;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::service::service_fn;
@@ -31,32 +30,14 @@ pub(crate) struct Api {
     pub(crate) changed: mpsc::UnboundedSender<String>,
 }
 
-/// A procedure's download URL must be http or https (the HeNB fetches it; anything else is
-/// refused here rather than by the device).
-pub(crate) fn check_procedure(p: &Procedure) -> Result<(), String> {
-    if let Procedure::ConfigureByFileDownload { url, .. } | Procedure::FirmwareUpgrade { url, .. } =
-        p
-    {
-        let lower = url.to_ascii_lowercase();
-        let rest = lower
-            .strip_prefix("http://")
-            .or_else(|| lower.strip_prefix("https://"));
-        if rest.is_none_or(|r| r.split('/').next().unwrap_or("").is_empty()) {
-            return Err(format!(
-                "url {url:?}: only http:// and https:// URLs with a host"
-            ));
-        }
-    }
-    Ok(())
-}
-
 fn token_ok(req: &Request<Incoming>, token: &str) -> bool {
     let given = req
         .headers()
         .get("authorization")
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer")) // RFC 6750 2.1
+        .map_or("", |(_, t)| t.trim());
     // compared in constant time
     given.len() == token.len()
         && given
@@ -110,7 +91,7 @@ async fn handle(
         return Ok(error(400, "device: a device key is required"));
     }
     resolve_urls(&mut s.procedure, &api.base);
-    if let Err(e) = check_procedure(&s.procedure) {
+    if let Err(e) = s.procedure.check() {
         return Ok(error(400, e));
     }
     let id = {

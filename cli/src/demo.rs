@@ -198,6 +198,36 @@ async fn hems_request(
     if declared.is_some_and(|n| n > limits.max_body_bytes as u64) {
         return Ok(status_response(413));
     }
+    // a request that would open a session is authenticated on its head: the body of an
+    // unauthenticated client is never read
+    {
+        let mut st = state.lock().expect("state");
+        let store_down = st
+            .store_healthy
+            .as_ref()
+            .is_some_and(|ok| !ok.load(std::sync::atomic::Ordering::SeqCst));
+        if store_down && !st.hems.has_session(conn) {
+            // nothing new is taken on while it could not be kept: the HeNB retries later
+            return Ok(status_response(503));
+        }
+        let t = now(st.start);
+        let h: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        if !st.hems.handle_request_head(conn, &h, t) {
+            let refusal = st.forward().into_iter().find_map(|o| match o {
+                HemsOutput::Respond { conn: c, response } if c == conn => Some(response),
+                _ => None,
+            });
+            let r = refusal.expect("a refused head is answered");
+            let mut b = Response::builder().status(r.status);
+            for (k, v) in &r.headers {
+                b = b.header(k, v);
+            }
+            return Ok(b.body(Full::new(Bytes::from(r.body))).expect("response"));
+        }
+    }
     let reading = Limited::new(req.into_body(), limits.max_body_bytes).collect();
     let body = match tokio::time::timeout(limits.body_timeout, reading).await {
         Ok(Ok(b)) => b.to_bytes(),
@@ -206,14 +236,6 @@ async fn hems_request(
         Err(_) => return Ok(status_response(408)),
     };
     let mut st = state.lock().expect("state");
-    let store_down = st
-        .store_healthy
-        .as_ref()
-        .is_some_and(|ok| !ok.load(std::sync::atomic::Ordering::SeqCst));
-    if store_down && !st.hems.has_session(conn) {
-        // nothing new is taken on while it could not be kept: the HeNB retries later
-        return Ok(status_response(503));
-    }
     let t = now(st.start);
     let h: Vec<(&str, &str)> = headers
         .iter()
@@ -516,6 +538,16 @@ pub(crate) async fn send_connection_request(
             &url,
             &crate::random_hex(),
         );
+        // TR-069 3.2.2: Connection Requests are Digest; a device (or whoever holds its
+        // address) asking for Basic would get the password in clear
+        if authorization
+            .as_deref()
+            .is_some_and(|a| a.starts_with("Basic "))
+        {
+            return Err(format!(
+                "{url} asks for Basic authentication: refused (Connection Requests use Digest)"
+            ));
+        }
     }
     Ok(401)
 }

@@ -15,7 +15,7 @@ use femtocwmp::session::{
 use femtocwmp::DeviceIdStruct;
 use tokio::sync::mpsc;
 
-use crate::api::{check_procedure, serve_api, Api};
+use crate::api::{serve_api, Api};
 use crate::demo::{
     now, resolve_urls, run_henb, send_connection_request, serve_connection_requests, serve_hems,
     spawn_hems_timers, CrRoutes, HemsState, Scripted, SharedStats,
@@ -282,7 +282,8 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
     for s in &scripted {
         let mut p = s.procedure.clone();
         resolve_urls(&mut p, "http://hems");
-        check_procedure(&p).map_err(|e| format!("script: {}: {e}", s.device))?;
+        p.check()
+            .map_err(|e| format!("script: {}: {e}", s.device))?;
     }
     for s in scripted {
         pending

@@ -617,6 +617,10 @@ params = [{ name = "Device.Services.FAPService.1.CellConfig.LTE.RAN.RF.PhyCellID
     let (status, body) = http_post(&api, "/api/procedures", bearer, spv);
     assert_eq!(status, 201, "{body}");
     assert_eq!(body, r#"{"id":2}"#);
+    // the scheme's name is case-insensitive (RFC 6750 2.1)
+    let lower = "Authorization: bearer a-long-enough-api-token\r\n";
+    let (status, _) = http_post(&api, "/api/procedures", lower, "{}");
+    assert_eq!(status, 400, "authenticated, then refused as a bad body");
     for bad in [
         r#"{"device": "x", "procedure": {"Nope": {}}}"#,
         // unknown fields and URLs the HeNB must not be sent to are refused with why
@@ -625,6 +629,10 @@ params = [{ name = "Device.Services.FAPService.1.CellConfig.LTE.RAN.RF.PhyCellID
         r#"{"device": "x", "procedure": {"FirmwareUpgrade": {"url": "http://f/x",
             "username": "", "password": "", "file_size": 0, "timeout_ms": 1000, "evil": 1}}}"#,
         r#"{"device": "x", "extra": 1, "procedure": {"Rpc": "GetRPCMethods"}}"#,
+        r#"{"device": "x", "procedure": {"FirmwareUpgrade": {"url": "http://a b/",
+            "username": "", "password": "", "file_size": 0, "timeout_ms": 1000}}}"#,
+        r#"{"device": "x", "procedure": {"FirmwareUpgrade": {"url": "http://u:p@h/x",
+            "username": "", "password": "", "file_size": 0, "timeout_ms": 1000}}}"#,
     ] {
         let (status, body) = http_post(&api, "/api/procedures", bearer, bad);
         assert_eq!(status, 400, "{bad}: {body}");

@@ -482,3 +482,119 @@ fn a_captured_authorization_is_not_accepted_twice() {
     }
     assert!(hems.wait().unwrap().success());
 }
+
+#[test]
+fn an_unauthenticated_body_is_never_read() {
+    let dir = Scratch::new("head");
+    let devices = dir.file("devices.json", DEVICES);
+    let (mut hems, url, _) = start_hems(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--duration",
+        "2",
+        "--quiet",
+        "--devices",
+        &devices,
+    ]);
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches("/cwmp")
+        .to_owned();
+    // 10 MB announced, not a byte of it sent: the challenge comes on the head alone
+    let mut s = TcpStream::connect(&addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+    write!(
+        s,
+        "POST /cwmp HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 10000000\r\n\r\n"
+    )
+    .unwrap();
+    let mut head = [0u8; 12];
+    s.read_exact(&mut head).expect("answered before the body");
+    assert_eq!(&head[9..12], b"401");
+    assert!(hems.wait().unwrap().success());
+}
+
+#[test]
+fn connection_requests_never_send_a_password_in_clear() {
+    // the "HeNB" at the Connection Request URL asks for Basic and notes what it gets
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let cr = listener.local_addr().unwrap();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let noted = seen.clone();
+    std::thread::spawn(move || {
+        listener.set_nonblocking(true).unwrap();
+        let until = std::time::Instant::now() + Duration::from_secs(5);
+        while std::time::Instant::now() < until {
+            let Ok((mut s, _)) = listener.accept() else {
+                std::thread::sleep(Duration::from_millis(20));
+                continue;
+            };
+            s.set_nonblocking(false).unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+            let mut buf = [0u8; 4096];
+            let n = s.read(&mut buf).unwrap_or(0);
+            noted
+                .lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(&buf[..n]).into_owned());
+            let _ = s.write_all(
+                b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic realm=\"cr\"\r\n\
+                  Content-Length: 0\r\nConnection: close\r\n\r\n",
+            );
+        }
+    });
+    let dir = Scratch::new("crbasic");
+    let devices = dir.file(
+        "devices.json",
+        r#"{"00A0C6-FAP-LTE-C1": {"certificate_identity": "unused",
+             "connection_request_username": "cru", "connection_request_password": "crp-secret"}}"#,
+    );
+    let token = dir.file("token", "a-long-enough-api-token\n");
+    let api = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().to_string()
+    };
+    let (mut hems, url, _) = start_hems(&[
+        "--auth",
+        "none",
+        "--devices",
+        &devices,
+        "--listen",
+        "127.0.0.1:0",
+        "--duration",
+        "3",
+        "--quiet",
+        "--api-listen",
+        &api,
+        "--api-token-file",
+        &token,
+    ]);
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches("/cwmp")
+        .to_owned();
+    let inform = inform_xml("C1").replace("http://127.0.0.1:9/cr", &format!("http://{cr}/cr"));
+    assert_eq!(post_cwmp(&addr, None, &inform).0, 200);
+    std::thread::sleep(Duration::from_millis(200));
+    let body =
+        r#"{"device": "00A0C6-FAP-LTE-C1", "procedure": {"Rpc": {"method": "GetRPCMethods"}}}"#;
+    let mut s = TcpStream::connect(&api).unwrap();
+    write!(
+        s,
+        "POST /api/procedures HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer a-long-enough-api-token\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut reply = String::new();
+    let _ = s.read_to_string(&mut reply);
+    assert!(reply.starts_with("HTTP/1.1 201"), "{reply}");
+    assert!(hems.wait().unwrap().success());
+    let seen = seen.lock().unwrap();
+    assert!(!seen.is_empty(), "the Connection Request was sent");
+    assert!(
+        seen.iter()
+            .all(|r| !r.to_ascii_lowercase().contains("authorization:")),
+        "no credentials to a Basic challenge: {seen:?}"
+    );
+}

@@ -767,3 +767,126 @@ fn connection_requests_use_the_devices_own_credentials() {
         )]
     );
 }
+
+#[test]
+fn a_name_never_speaks_for_two_devices() {
+    // (00A0C6, P, FAP-X1) in OUI-SerialNumber form is the key of (00A0C6, FAP, X1)
+    let mut hems = hems_with(
+        AuthPolicy::Devices {
+            scheme: AuthScheme::Certificate,
+        },
+        Registration::Open,
+    );
+    let mut peer = Peer::new();
+    let cert = |hems: &mut Hems, conn, cn: &str| {
+        hems.connection_opened(
+            conn,
+            ConnectionInfo {
+                tls: true,
+                client_certificate: Some(CertificateIdentity {
+                    common_name: Some(cn.into()),
+                    subject_alt_names: Vec::new(),
+                }),
+                ..ConnectionInfo::default()
+            },
+        )
+    };
+    let inform_of = |oui: &str, class: &str, serial: &str| {
+        let body = Body::Inform(Inform {
+            device_id: DeviceIdStruct {
+                manufacturer: "x".into(),
+                oui: oui.into(),
+                product_class: class.into(),
+                serial_number: serial.into(),
+            },
+            event: vec![EventStruct::new(EventCode::Boot)],
+            max_envelopes: 1,
+            ..Inform::default()
+        });
+        encode(&Envelope::with_id(CwmpVersion::V1_2, "1", body))
+    };
+    cert(&mut hems, 1, "00A0C6-FAP-X1");
+    let r = peer.post(&mut hems, 1, None, &inform_of("00A0C6", "FAP", "X1"));
+    assert_eq!(r.status, 200, "the full key of (00A0C6, FAP, X1)");
+    cert(&mut hems, 2, "00A0C6-FAP-X1");
+    let r = peer.post(&mut hems, 2, None, &inform_of("00A0C6", "P", "FAP-X1"));
+    assert_eq!(
+        r.status, 403,
+        "not also the short form of (00A0C6, P, FAP-X1)"
+    );
+    cert(&mut hems, 3, "00A0C6-X1");
+    let r = peer.post(&mut hems, 3, None, &inform_of("00A0C6", "P", "X1"));
+    assert_eq!(r.status, 200, "the short form, where it is unambiguous");
+}
+
+#[test]
+fn the_head_of_a_request_is_authenticated_once() {
+    let mut hems = digest_hems();
+    let mut peer = Peer::new();
+    peer.open(&mut hems, 1, "198.51.100.1");
+    // no credentials: refused on the head, the body is never needed
+    assert!(!hems.handle_request_head(1, &[(":path", "/cwmp")], peer.now));
+    let challenge = loop {
+        match hems.poll_output() {
+            HemsOutput::Respond { response, .. } => break *response,
+            HemsOutput::Timeout(_) | HemsOutput::Idle => panic!("no response"),
+            _ => {}
+        }
+    };
+    assert_eq!(challenge.status, 401);
+    let mut a = DigestClient::from_challenge(&challenge, "a", "pass-a", true);
+    let authorization = a.header();
+    let headers = [
+        (":path", "/cwmp"),
+        ("Authorization", authorization.as_str()),
+    ];
+    assert!(hems.handle_request_head(1, &headers, peer.now));
+    // the same header with the body: the session opens on the head's identity (checking it
+    // again would see a replayed nonce count)
+    let r = peer.post(&mut hems, 1, Some(&authorization), &inform("A1", CR_URL));
+    assert_eq!(r.status, 200);
+    // within the session, heads pass
+    assert!(hems.handle_request_head(1, &[(":path", "/cwmp")], peer.now));
+}
+
+#[test]
+fn made_up_identities_that_would_bloat_records_are_refused() {
+    let mut hems = Hems::new(HemsConfig::default());
+    let mut peer = Peer::new();
+    for (conn, serial) in [
+        (1, "S".repeat(65)),
+        (2, "A\nB".to_owned()),
+        (3, String::new()),
+    ] {
+        let r = peer.post(&mut hems, conn, None, &inform(&serial, CR_URL));
+        assert_eq!(r.status, 400, "{serial:?}");
+    }
+    let body = Body::Inform(Inform {
+        device_id: DeviceIdStruct {
+            oui: "00A0C6-FAP".into(),
+            ..device_id("S1")
+        },
+        ..Inform::default()
+    });
+    let r = peer.post(
+        &mut hems,
+        4,
+        None,
+        &encode(&Envelope::with_id(CwmpVersion::V1_2, "1", body)),
+    );
+    assert_eq!(r.status, 400, "an OUI is six hex digits");
+    assert_eq!(hems.device_keys().count(), 0);
+    assert_eq!(peer.refusals().len(), 4);
+    assert!(peer.refusals()[0].2.contains("malformed DeviceId"));
+    // a lower-case OUI, as some devices send it, is fine
+    let r = peer.post(
+        &mut hems,
+        5,
+        None,
+        String::from_utf8(inform("S1", CR_URL))
+            .unwrap()
+            .replace("00A0C6", "00a0c6")
+            .as_bytes(),
+    );
+    assert_eq!(r.status, 200);
+}

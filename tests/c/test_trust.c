@@ -378,6 +378,24 @@ static void takeover_sequence(void) {
     CHECK(femtocwmp_hems_export_device(hems, S("00A0C6-FAP-VICTIM"), after, sizeof after, &after_len) == FEMTOCWMP_RESULT_OK);
     CHECK(before_len == after_len && memcmp(before, after, before_len) == 0);
     CHECK(victim_finished == 0 && raw_refused == 1);
+    /* the head alone: refused without reading a body, then admitted with credentials */
+    bool read_body = true;
+    femtocwmp_header head[2] = {{S(":path"), S("/cwmp")}, {S("Authorization"), S("")}};
+    CHECK(femtocwmp_hems_handle_request_head(hems, 9, head, 1, 6, &read_body) == FEMTOCWMP_RESULT_OK);
+    CHECK(!read_body);
+    uint8_t *b = NULL;
+    size_t blen = 0, hcount = 0;
+    femtocwmp_header rh[4];
+    char hbuf[4][512];
+    seen h = {0};
+    CHECK(drain_hems(hems, &h, &b, &blen, rh, hbuf, &hcount) == 401);
+    free(b);
+    snprintf(last_challenge, sizeof last_challenge, "%.*s", (int)rh[0].value_len, (const char *)rh[0].value);
+    answer("a", "pass-a", auth, sizeof auth);
+    head[1] = (femtocwmp_header){S("Authorization"), S(auth)};
+    CHECK(femtocwmp_hems_handle_request_head(hems, 9, head, 2, 7, &read_body) == FEMTOCWMP_RESULT_OK);
+    CHECK(read_body);
+    CHECK(femtocwmp_hems_handle_request_head(hems, 9, head, 2, 7, NULL) == FEMTOCWMP_RESULT_NULL_PARAMETER);
     femtocwmp_hems_free(hems);
 }
 

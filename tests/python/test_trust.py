@@ -279,3 +279,18 @@ def test_the_takeover_sequence_leaves_the_victim_untouched():
     finished = [e.data for e in peer.events if e.kind == "ProcedureFinished"]
     assert not [f for f in finished if f.device == VICTIM]
     assert [r.status for r in peer.refused()] == [403]
+
+
+def test_the_head_is_authenticated_before_the_body_is_read():
+    hems = Hems(DEVICES_AUTH)
+    hems.set_credential_source(TABLE)
+    hems.connection_opened(1, peer="198.51.100.1")
+    assert hems.handle_request_head(1, [(":path", "/cwmp")], 10) is False
+    (challenge,) = [o for o in hems.drain() if isinstance(o, Respond)]
+    assert challenge.status == 401
+    authorization = Digest(challenge, "a", "pass-a").header()
+    headers = [(":path", "/cwmp"), ("Authorization", authorization)]
+    assert hems.handle_request_head(1, headers, 11) is True
+    hems.handle_http_request(1, headers, inform("A1"), 12)
+    (answer,) = [o for o in hems.drain() if isinstance(o, Respond)]
+    assert answer.status == 200

@@ -235,6 +235,13 @@ class Hems:
     def handle_http_request(self, conn: int, headers: list, body: bytes, now: int) -> None:
         self._inner.handle_http_request(conn, list(headers), bytes(body), now)
 
+    def handle_request_head(self, conn: int, headers: list, now: int) -> bool:
+        """The head of a request (its headers, before the body is read): a request that would
+        open a session is authenticated here. ``True``: read the body and call
+        :meth:`handle_http_request`; ``False``: the refusal is among the outputs, send it
+        without reading the body."""
+        return self._inner.handle_request_head(conn, list(headers), now)
+
     def handle_connection_closed(self, conn: int, now: int) -> None:
         self._inner.handle_connection_closed(conn, now)
 

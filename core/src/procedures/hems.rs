@@ -78,6 +78,98 @@ pub enum Procedure {
     Rpc(Body),
 }
 
+impl Procedure {
+    /// Whether the procedure can be sent as it is: its request must pass the schema checks
+    /// of CWMP (in the version that allows the most), and a download URL must be http or
+    /// https with a host, no credentials in it (they have their own fields), no spaces or
+    /// control characters. For an API or a script to refuse a bad one up front, rather than
+    /// the session failing on it later.
+    pub fn check(&self) -> Result<(), String> {
+        if let Procedure::ConfigureByFileDownload { url, .. }
+        | Procedure::FirmwareUpgrade { url, .. } = self
+        {
+            check_download_url(url)?;
+        }
+        let mut entry = ProcedureEntry {
+            id: ProcedureId(0),
+            procedure: self.clone(),
+            command_key: None,
+            transfer_deadline: None,
+            response: None,
+        };
+        let body = request_for(&mut entry, &mut DeviceRecord::default());
+        if body.kind() != MessageKind::Request || body.direction() == Direction::ToAcs {
+            return Err(format!(
+                "{} is not a request the HeMS sends",
+                body.method_name()
+            ));
+        }
+        match check_body(CwmpVersion::V1_4, &body).first() {
+            None => Ok(()),
+            Some(problem) => Err(problem.to_string()),
+        }
+    }
+}
+
+/// A DeviceId fit to be a device's key (TR-069 A.3.3.1: OUI six hexadecimal digits,
+/// ProductClass and SerialNumber 64 characters at most; no control characters), so that a
+/// made-up identity cannot bloat every record and event line it is written into.
+fn check_device_id(d: &DeviceIdStruct) -> Result<(), String> {
+    if d.oui.len() != 6 || !d.oui.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(format!(
+            "malformed DeviceId: the OUI {:?} is not six hexadecimal digits",
+            d.oui.chars().take(16).collect::<String>()
+        ));
+    }
+    for (name, value) in [
+        ("ProductClass", &d.product_class),
+        ("SerialNumber", &d.serial_number),
+    ] {
+        if value.chars().count() > 64 || value.chars().any(char::is_control) {
+            return Err(format!(
+                "malformed DeviceId: its {name} is over 64 characters or holds control characters"
+            ));
+        }
+    }
+    if d.serial_number.is_empty() {
+        return Err("malformed DeviceId: no SerialNumber".into());
+    }
+    Ok(())
+}
+
+/// A download URL a HeNB may be sent to (TR-069 A.3.2.8: HTTP and HTTPS are the transports
+/// every CPE has).
+fn check_download_url(url: &str) -> Result<(), String> {
+    let bad = |why: &str| Err(format!("url {url:?}: {why}"));
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return bad("spaces or control characters");
+    }
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return bad("not an absolute URL");
+    };
+    if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+        return bad("only http:// and https://");
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.is_empty() {
+        return bad("no host");
+    }
+    if authority.contains('@') {
+        return bad("credentials in the URL (give username and password)");
+    }
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((h, port)) if port.is_empty() || port.starts_with(':') => h,
+            _ => return bad("an unclosed IPv6 address"),
+        },
+        None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
+    };
+    if host.is_empty() || host.contains(['[', ']']) {
+        return bad("no host");
+    }
+    Ok(())
+}
+
 /// How a procedure ended.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -376,6 +468,9 @@ pub struct Hems {
     auth: Authenticator,
     /// What the transport said of each open connection.
     connections: HashMap<ConnectionId, ConnectionInfo>,
+    /// Who each connection's next request was authenticated as, from its head
+    /// ([`Hems::handle_request_head`]), for the session it opens.
+    authenticated: HashMap<ConnectionId, Identity>,
     next_id: u64,
     outputs: VecDeque<HemsOutput>,
 }
@@ -426,6 +521,7 @@ impl Hems {
             waiting: HashMap::new(),
             auth,
             connections: HashMap::new(),
+            authenticated: HashMap::new(),
             next_id: 1,
             outputs: VecDeque::new(),
         }
@@ -554,6 +650,41 @@ impl Hems {
         });
     }
 
+    /// The head of an HTTP request on `conn` — its headers, before its body is read. A request
+    /// that would open a session is authenticated here, so that a transport reads the body of
+    /// authenticated requests only (an unauthenticated client cannot make it buffer a body).
+    /// Returns true when the body should be read and handed to
+    /// [`Hems::handle_http_request`]; false when the request is refused: its response is
+    /// among the outputs, to send without reading the body. Optional: without it,
+    /// `handle_http_request` authenticates on its own.
+    pub fn handle_request_head(
+        &mut self,
+        conn: ConnectionId,
+        headers: &[(&str, &str)],
+        now: Timestamp,
+    ) -> bool {
+        if self.live.get(&conn).is_some_and(|l| !l.session.is_ended()) {
+            return true; // within a session: the connection is known
+        }
+        let info = self.connections.get(&conn).cloned().unwrap_or_default();
+        let request = AuthRequest {
+            method: "POST",
+            target: header(headers, PATH_HEADER),
+            headers,
+            connection: &info,
+        };
+        match self.auth.authenticate(&request, now) {
+            Ok(identity) => {
+                self.authenticated.insert(conn, identity);
+                true
+            }
+            Err(refusal) => {
+                self.refuse(conn, "", &info, refusal);
+                false
+            }
+        }
+    }
+
     /// An HTTP request on connection `conn` (its first one must carry the Inform). Give the
     /// request target among the headers as [`PATH_HEADER`] (`(":path", "/cwmp")`): Digest
     /// authentication needs it. The first request of every session is authenticated (see
@@ -588,17 +719,22 @@ impl Hems {
             }
             self.remove_live(conn);
         }
-        // a new session: who is talking, before the body is read
+        // a new session: who is talking (from the head, if the transport gave it)
         let info = self.connections.get(&conn).cloned().unwrap_or_default();
-        let request = AuthRequest {
-            method: "POST",
-            target: header(headers, PATH_HEADER),
-            headers,
-            connection: &info,
-        };
-        let identity = match self.auth.authenticate(&request, now) {
-            Ok(identity) => identity,
-            Err(refusal) => return self.refuse(conn, "", &info, refusal),
+        let identity = match self.authenticated.remove(&conn) {
+            Some(identity) => identity,
+            None => {
+                let request = AuthRequest {
+                    method: "POST",
+                    target: header(headers, PATH_HEADER),
+                    headers,
+                    connection: &info,
+                };
+                match self.auth.authenticate(&request, now) {
+                    Ok(identity) => identity,
+                    Err(refusal) => return self.refuse(conn, "", &info, refusal),
+                }
+            }
         };
         let accepted = match accepted {
             Some(a) => Ok(a),
@@ -640,6 +776,15 @@ impl Hems {
         now: Timestamp,
     ) -> Result<(), Refusal> {
         let device_id = accepted.device_id();
+        check_device_id(device_id).map_err(|why| Refusal {
+            kind: RefusalKind::Forbidden,
+            reason: why,
+            response: HttpResponse {
+                status: 400,
+                headers: Vec::new(),
+                body: Vec::new(),
+            },
+        })?;
         self.auth.authorize(identity, device_id, info, now)?;
         let key = device_id.device_key();
         let known = self.devices.contains_key(&key);
@@ -738,6 +883,7 @@ impl Hems {
     /// The connection closed.
     pub fn handle_connection_closed(&mut self, conn: ConnectionId, now: Timestamp) {
         self.connections.remove(&conn);
+        self.authenticated.remove(&conn);
         self.waiting.remove(&conn);
         if let Some(live) = self.live.get_mut(&conn) {
             let _ = live.session.handle_input(AcsInput::ConnectionClosed(now));
@@ -1154,6 +1300,53 @@ mod tests {
         assert_eq!(
             rec.awaiting_transfer[0].transfer_deadline,
             Some(Timestamp(30_005))
+        );
+    }
+
+    #[test]
+    fn procedures_are_checked_before_they_are_sent() {
+        let download = |url: &str| Procedure::FirmwareUpgrade {
+            url: url.into(),
+            username: String::new(),
+            password: String::new(),
+            file_size: 0,
+            timeout_ms: 1000,
+        };
+        for good in [
+            "http://files/fw.bin",
+            "HTTPS://[2001:db8::1]:443/x?y=1",
+            "http://h:8080",
+        ] {
+            assert_eq!(download(good).check(), Ok(()), "{good}");
+        }
+        for bad in [
+            "file:///etc/passwd",
+            "ftp://h/x",
+            "/files/x",
+            "//evil.example/x",
+            "http://a b/",
+            "http://[::1/x",
+            "http://user:pw@host/x",
+            "http://h/x\u{0}",
+            "http:///x",
+        ] {
+            assert!(download(bad).check().is_err(), "{bad:?}");
+        }
+        // the request itself must pass the schema checks
+        let spv = |key: &str| Procedure::ConfigureBySetParameterValues {
+            params: vec![ParameterValueStruct::new("Device.X", Value::string("x"))],
+            parameter_key: key.into(),
+        };
+        assert_eq!(spv("k").check(), Ok(()));
+        assert!(
+            spv(&"k".repeat(33)).check().is_err(),
+            "ParameterKey is 32 at most"
+        );
+        assert!(Procedure::Rpc(Body::GetRPCMethods).check().is_ok());
+        assert!(
+            Procedure::Rpc(Body::InformResponse(InformResponse { max_envelopes: 1 }))
+                .check()
+                .is_err()
         );
     }
 

@@ -435,12 +435,15 @@ impl Authenticator {
         &self.config
     }
 
-    /// The credentials the source holds for `device` (either key form), if any.
+    /// The credentials the source holds for `device` (its key, or the `OUI-SerialNumber`
+    /// form when that is unambiguous), if any.
     pub fn credentials(&self, device: &DeviceIdStruct) -> Option<DeviceCredentials> {
         let source = self.source.as_ref()?;
-        source
-            .by_device(&device.device_key())
-            .or_else(|| source.by_device(&short_key(device)))
+        source.by_device(&device.device_key()).or_else(|| {
+            (!device.serial_number.contains('-'))
+                .then(|| source.by_device(&short_key(device)))
+                .flatten()
+        })
     }
 
     /// Whether a credential source is set.
@@ -989,9 +992,13 @@ fn short_key(d: &DeviceIdStruct) -> String {
     format!("{}-{}", d.oui, d.serial_number)
 }
 
-/// Whether `name` names the device: its key, or the `OUI-SerialNumber` form.
+/// Whether `name` names the device: its key, or the `OUI-SerialNumber` form — the latter only
+/// when the serial number has no `-`. Keys are text joined by `-`: the short form of
+/// (00A0C6, P, FAP-X1) is the key of (00A0C6, FAP, X1), and a name must not speak for two
+/// devices. A deployment whose serial numbers contain `-` names its devices by their full keys
+/// (or by `certificate_identity`).
 fn names_device(name: &str, d: &DeviceIdStruct) -> bool {
-    name == d.device_key() || name == short_key(d)
+    name == d.device_key() || (!d.serial_number.contains('-') && name == short_key(d))
 }
 
 /// Whether a Digest `uri` names the request target: equal, or the same path and query when
