@@ -666,6 +666,23 @@ impl Hems {
         if self.live.get(&conn).is_some_and(|l| !l.session.is_ended()) {
             return true; // within a session: the connection is known
         }
+        match self.authenticate(conn, headers, now) {
+            Some(identity) => {
+                self.authenticated.insert(conn, identity);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Authenticates the first request of a session on `conn`; a refusal is answered and
+    /// reported here.
+    fn authenticate(
+        &mut self,
+        conn: ConnectionId,
+        headers: &[(&str, &str)],
+        now: Timestamp,
+    ) -> Option<Identity> {
         let info = self.connections.get(&conn).cloned().unwrap_or_default();
         let request = AuthRequest {
             method: "POST",
@@ -674,13 +691,10 @@ impl Hems {
             connection: &info,
         };
         match self.auth.authenticate(&request, now) {
-            Ok(identity) => {
-                self.authenticated.insert(conn, identity);
-                true
-            }
+            Ok(identity) => Some(identity),
             Err(refusal) => {
                 self.refuse(conn, "", &info, refusal);
-                false
+                None
             }
         }
     }
@@ -723,18 +737,10 @@ impl Hems {
         let info = self.connections.get(&conn).cloned().unwrap_or_default();
         let identity = match self.authenticated.remove(&conn) {
             Some(identity) => identity,
-            None => {
-                let request = AuthRequest {
-                    method: "POST",
-                    target: header(headers, PATH_HEADER),
-                    headers,
-                    connection: &info,
-                };
-                match self.auth.authenticate(&request, now) {
-                    Ok(identity) => identity,
-                    Err(refusal) => return self.refuse(conn, "", &info, refusal),
-                }
-            }
+            None => match self.authenticate(conn, headers, now) {
+                Some(identity) => identity,
+                None => return,
+            },
         };
         let accepted = match accepted {
             Some(a) => Ok(a),
