@@ -72,6 +72,13 @@ fn start_hems(args: &[&str]) -> (Child, String, Vec<String>) {
     (hems, url, seen)
 }
 
+/// `host:port` of a CWMP URL `http://host:port/cwmp`.
+fn host_port(url: &str) -> String {
+    url.trim_start_matches("http://")
+        .trim_end_matches("/cwmp")
+        .to_owned()
+}
+
 fn events(path: &str) -> Vec<serde_json::Value> {
     std::fs::read_to_string(path)
         .unwrap_or_default()
@@ -319,10 +326,7 @@ fn the_file_server_serves_nothing_outside_its_directory() {
         "--files",
         files.to_str().unwrap(),
     ]);
-    let addr = url
-        .trim_start_matches("http://")
-        .trim_end_matches("/cwmp")
-        .to_owned();
+    let addr = host_port(&url);
     assert_eq!(http_get(&addr, "/files/cfg.xml"), 200);
     assert_eq!(http_get(&addr, "/files/alias.xml"), 200);
     assert_eq!(http_get(&addr, "/files/passwd"), 404);
@@ -369,10 +373,7 @@ fn made_up_device_ids_cannot_grow_the_hems_without_bound() {
         "--events",
         &log,
     ]);
-    let addr = url
-        .trim_start_matches("http://")
-        .trim_end_matches("/cwmp")
-        .to_owned();
+    let addr = host_port(&url);
     let statuses: Vec<u16> = (0..5)
         .map(|i| post_cwmp(&addr, None, &inform_xml(&format!("FAKE{i}"))).0)
         .collect();
@@ -403,10 +404,7 @@ fn guessing_is_throttled_but_the_real_device_still_gets_in() {
         "--events",
         &log,
     ]);
-    let addr = url
-        .trim_start_matches("http://")
-        .trim_end_matches("/cwmp")
-        .to_owned();
+    let addr = host_port(&url);
     // a client from 127.0.0.1 guessing A1's password, a new connection each time
     let guess = r#"Digest username="a", realm="femtocwmp", nonce="1.1.00", uri="/cwmp", qop=auth, nc=00000001, cnonce="x", response="00000000000000000000000000000000""#;
     let mut last = (0, String::new());
@@ -453,10 +451,7 @@ fn a_captured_authorization_is_not_accepted_twice() {
         "--devices",
         &devices,
     ]);
-    let addr = url
-        .trim_start_matches("http://")
-        .trim_end_matches("/cwmp")
-        .to_owned();
+    let addr = host_port(&url);
     let (status, head) = post_cwmp(&addr, None, &inform_xml("A1"));
     assert_eq!(status, 401);
     let challenges: Vec<&str> = head
@@ -496,10 +491,7 @@ fn an_unauthenticated_body_is_never_read() {
         "--devices",
         &devices,
     ]);
-    let addr = url
-        .trim_start_matches("http://")
-        .trim_end_matches("/cwmp")
-        .to_owned();
+    let addr = host_port(&url);
     // 10 MB announced, not a byte of it sent: the challenge comes on the head alone
     let mut s = TcpStream::connect(&addr).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
@@ -569,10 +561,7 @@ fn connection_requests_never_send_a_password_in_clear() {
         "--api-token-file",
         &token,
     ]);
-    let addr = url
-        .trim_start_matches("http://")
-        .trim_end_matches("/cwmp")
-        .to_owned();
+    let addr = host_port(&url);
     let inform = inform_xml("C1").replace("http://127.0.0.1:9/cr", &format!("http://{cr}/cr"));
     assert_eq!(post_cwmp(&addr, None, &inform).0, 200);
     std::thread::sleep(Duration::from_millis(200));
