@@ -810,6 +810,20 @@ enum femtocwmp_result femtocwmp_hems_export_device(const struct femtocwmp_hems *
                                                    size_t buf_len,
                                                    size_t *out_len);
 
+// What changed in one device's record since its change was last taken, as a blob
+// `{"record": {...}, "parameters": [[name, value], ...]}`: the record whole but for its
+// parameters, and only the parameters that got a new value. For a store that writes
+// changes, not whole records. The change is taken (its parameters are no longer "changed")
+// only when it fits in `buf`: a size query (NULL/0, `FEMTOCWMP_RESULT_INSUFFICIENT_SIZE`)
+// loses nothing. `FEMTOCWMP_RESULT_INVALID_PARAMETER` for a device the HeMS has no record of.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_hems_take_device_change(struct femtocwmp_hems *hems,
+                                                        const uint8_t *device,
+                                                        size_t device_len,
+                                                        uint8_t *buf,
+                                                        size_t buf_len,
+                                                        size_t *out_len);
+
 // Loads one device's record blob (from your store) into the HeMS.
 FEMTOCWMP_MUST_USE
 enum femtocwmp_result femtocwmp_hems_import_device(struct femtocwmp_hems *hems,

@@ -538,6 +538,40 @@ pub extern "C" fn femtocwmp_hems_export_device(
     })
 }
 
+/// What changed in one device's record since its change was last taken, as a blob
+/// `{"record": {...}, "parameters": [[name, value], ...]}`: the record whole but for its
+/// parameters, and only the parameters that got a new value. For a store that writes
+/// changes, not whole records. The change is taken (its parameters are no longer "changed")
+/// only when it fits in `buf`: a size query (NULL/0, `FEMTOCWMP_RESULT_INSUFFICIENT_SIZE`)
+/// loses nothing. `FEMTOCWMP_RESULT_INVALID_PARAMETER` for a device the HeMS has no record of.
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_hems_take_device_change(
+    hems: *mut femtocwmp_hems,
+    device: *const u8,
+    device_len: usize,
+    buf: *mut u8,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> femtocwmp_result {
+    boundary(|| {
+        let hm = handle!(hems);
+        let d = try_ffi!(text(device, device_len, "device"));
+        let Some(change) = hm.inner.device_change(d) else {
+            return fail(
+                femtocwmp_result::InvalidParameter,
+                format!("no record of device {d:?}"),
+            );
+        };
+        let bytes = serde_json::to_vec(&change).expect("changes serialize");
+        let written = write_out(&bytes, buf, buf_len, out_len);
+        if written == femtocwmp_result::Ok {
+            let _ = hm.inner.take_device_change(d);
+        }
+        written
+    })
+}
+
 /// Loads one device's record blob (from your store) into the HeMS.
 #[must_use]
 #[no_mangle]

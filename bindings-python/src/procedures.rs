@@ -291,6 +291,17 @@ impl Hems {
             .transpose()
     }
 
+    fn take_device_change<'py>(
+        &mut self,
+        py: Python<'py>,
+        device: &str,
+    ) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.inner
+            .take_device_change(device)
+            .map(|c| to_py(py, &c))
+            .transpose()
+    }
+
     fn import_device(&mut self, record: &Bound<'_, PyAny>) -> PyResult<()> {
         let r: h::DeviceRecord = from_py(record, "DeviceRecord")?;
         self.inner.import_device(r);

@@ -1525,3 +1525,40 @@ fn many_stalled_sessions_time_out_one_by_one_in_deadline_order() {
     assert_eq!(ended, want, "each at its own deadline, oldest first");
     assert!(matches!(hems.poll_output(), HemsOutput::Idle));
 }
+
+#[test]
+fn a_record_change_carries_only_the_parameters_that_changed() {
+    let mut w = World::registered();
+    let key = w.key();
+    // the BOOTSTRAP Inform's parameters are all new
+    let first = w.hems.take_device_change(&key).unwrap();
+    let whole = w.hems.export_device(&key).unwrap();
+    assert!(first.record.parameters.is_empty());
+    assert_eq!(first.record, whole.without_parameters());
+    let names: Vec<&str> = first.parameters.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names.len(), whole.parameters.len());
+    assert!(names.iter().any(|n| n.ends_with("ConnectionRequestURL")));
+    // taken once: nothing is new any more
+    assert!(w
+        .hems
+        .take_device_change(&key)
+        .unwrap()
+        .parameters
+        .is_empty());
+    // the inner address changes: its Inform repeats the forced parameters unchanged, and
+    // only the new address is a change
+    w.henb.set_ipsec_address("172.16.0.99", w.now);
+    w.run_until(w.now.plus_ms(60_000));
+    let change = w.hems.take_device_change(&key).unwrap();
+    assert_eq!(change.parameters.len(), 1, "{:?}", change.parameters);
+    assert_eq!(change.parameters[0].1, "172.16.0.99");
+    // an imported record is what the store already holds
+    let mut fresh = Hems::new(HemsConfig::default());
+    fresh.import_device(whole);
+    assert!(fresh
+        .take_device_change(&key)
+        .unwrap()
+        .parameters
+        .is_empty());
+    assert!(fresh.take_device_change("nobody").is_none());
+}

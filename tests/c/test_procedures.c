@@ -199,6 +199,16 @@ static void hems_restart_mid_download(void) {
     CHECK(femtocwmp_agent_new_femtocell(&cell, 0, &agent) == FEMTOCWMP_RESULT_OK);
     CHECK(femtocwmp_hems_new(S("{}"), &hems) == FEMTOCWMP_RESULT_OK);
     run(agent, hems, 1);
+    /* a change: a size query takes nothing; taken, the parameters are no longer new */
+    size_t change_need = 0, change_len = 0;
+    CHECK(femtocwmp_hems_take_device_change(hems, S(KEY), NULL, 0, &change_need) == FEMTOCWMP_RESULT_INSUFFICIENT_SIZE);
+    uint8_t *change = malloc(change_need);
+    CHECK(femtocwmp_hems_take_device_change(hems, S(KEY), change, change_need, &change_len) == FEMTOCWMP_RESULT_OK);
+    CHECK(strstr((const char *)change, "ConnectionRequestURL") != NULL);
+    CHECK(femtocwmp_hems_take_device_change(hems, S(KEY), change, change_need, &change_len) == FEMTOCWMP_RESULT_OK);
+    CHECK(strstr((const char *)change, "\"parameters\":[]") != NULL);
+    CHECK(femtocwmp_hems_take_device_change(hems, S("00A0C6-FAP-NOPE"), change, change_need, &change_len) == FEMTOCWMP_RESULT_INVALID_PARAMETER);
+    free(change);
     const char *dl = "{\"ConfigureByFileDownload\":{\"url\":\"http://files/cfg.xml\",\"username\":\"\",\"password\":\"\","
                      "\"file_size\":0,\"target_file_name\":\"\",\"delay_seconds\":0,\"timeout_ms\":600000}}";
     CHECK(femtocwmp_hems_submit_json(hems, S(KEY), S(dl), 2, &id) == FEMTOCWMP_RESULT_OK);

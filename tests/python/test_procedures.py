@@ -128,6 +128,22 @@ def test_snapshots_and_records_survive():
     assert fresh.export_device(KEY) == record
 
 
+def test_a_record_change_carries_only_new_parameter_values():
+    henb, hems = world()
+    run(henb, hems, [])
+    first = hems.take_device_change(KEY)
+    assert first["record"]["parameters"] == {}
+    names = [name for name, _ in first["parameters"]]
+    assert len(names) == len(hems.export_device(KEY)["parameters"]) > 0
+    # taken: nothing new until a value changes
+    assert hems.take_device_change(KEY)["parameters"] == []
+    henb.set_ipsec_address("172.16.9.9", 0)
+    run(henb, hems, [])
+    change = hems.take_device_change(KEY)
+    assert [value for _, value in change["parameters"]] == ["172.16.9.9"]
+    assert hems.take_device_change("00A0C6-FAP-NOBODY") is None
+
+
 def test_connection_request_checks_and_bad_input():
     henb, _ = world()
     # TR-069 3.2.2: Digest, always; the HeMS answers the challenge once, never twice

@@ -251,6 +251,13 @@ class Hems:
     def export_device(self, device: str) -> dict | None:
         return self._inner.export_device(device)
 
+    def take_device_change(self, device: str) -> dict | None:
+        """What changed in the device's record since its change was last taken: the record
+        without its parameters, and only the parameters with a new value
+        (``{"record": {...}, "parameters": [[name, value], ...]}``); None for an unknown
+        device. For a store that writes changes, not whole records."""
+        return self._inner.take_device_change(device)
+
     def import_device(self, record: Mapping[str, Any]) -> None:
         self._inner.import_device(unwrap(record))
 

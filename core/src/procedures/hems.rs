@@ -4,7 +4,7 @@
 //! by Inform (5.1.4) — sans-IO. The transport hands it HTTP requests per connection and sends
 //! what comes out; Connection Requests are outputs too.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -417,7 +417,37 @@ pub struct DeviceRecord {
     pub connection_request: Option<(Timestamp, u32)>,
 }
 
+/// What changed in a device's record since the last time it was taken
+/// ([`Hems::take_device_change`]): the record whole except its parameters, and only the
+/// parameters set to a new value since. A store that keeps parameters apart (a table of
+/// their own) writes the record and these parameters, so that a device whose Inform carried
+/// 100,000 parameters does not have them rewritten on each later event.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DeviceChange {
+    /// The record; its `parameters` are left empty (they are in `parameters` below).
+    pub record: DeviceRecord,
+    /// Parameters (name, value) that got a new value since the change last taken.
+    pub parameters: Vec<(String, String)>,
+}
+
 impl DeviceRecord {
+    /// A copy of the record without its parameters (cheap whatever their number).
+    pub fn without_parameters(&self) -> DeviceRecord {
+        DeviceRecord {
+            device_id: self.device_id.clone(),
+            connection_request_url: self.connection_request_url.clone(),
+            cr_username: self.cr_username.clone(),
+            cr_password: self.cr_password.clone(),
+            ipsec_address: self.ipsec_address.clone(),
+            parameters: BTreeMap::new(),
+            queue: self.queue.clone(),
+            awaiting_transfer: self.awaiting_transfer.clone(),
+            next_command_key: self.next_command_key,
+            connection_request: self.connection_request,
+        }
+    }
+
     /// Moves every deadline the record holds (TransferComplete deadlines, the next
     /// Connection Request) by `delta_ms`, not below 0: for a record written by a process
     /// whose clock (the [`Timestamp`] origin) started `delta_ms` later than the reader's
@@ -452,6 +482,9 @@ pub struct Hems {
     config: Arc<HemsConfig>,
     session_config: Arc<AcsConfig>,
     devices: HashMap<String, DeviceRecord>,
+    /// Per device, the parameters set to a new value since its change was last taken
+    /// ([`Hems::take_device_change`]).
+    changed_parameters: HashMap<String, HashSet<String>>,
     live: HashMap<ConnectionId, Live>,
     /// The connections of each device's live sessions (usually one).
     live_by_device: HashMap<String, Vec<ConnectionId>>,
@@ -513,6 +546,7 @@ impl Hems {
             }),
             config: Arc::new(config),
             devices: HashMap::new(),
+            changed_parameters: HashMap::new(),
             live: HashMap::new(),
             live_by_device: HashMap::new(),
             session_deadlines: BTreeSet::new(),
@@ -579,12 +613,43 @@ impl Hems {
         if let Some((t, _)) = record.connection_request {
             self.timers.insert((t, key.clone()));
         }
+        // what is imported is what the store holds
+        self.changed_parameters.remove(&key);
         self.devices.insert(key, record);
     }
 
     /// Drops a device's record from memory (after exporting it).
     pub fn forget_device(&mut self, key: &str) -> Option<DeviceRecord> {
+        self.changed_parameters.remove(key);
         self.devices.remove(key)
+    }
+
+    /// What changed in the record of `key` since its change was last taken (since it was
+    /// created or imported, the first time), without taking it: see
+    /// [`Hems::take_device_change`].
+    pub fn device_change(&self, key: &str) -> Option<DeviceChange> {
+        let record = self.devices.get(key)?;
+        let mut parameters: Vec<(String, String)> = self
+            .changed_parameters
+            .get(key)
+            .into_iter()
+            .flatten()
+            .filter_map(|name| Some((name.clone(), record.parameters.get(name)?.clone())))
+            .collect();
+        parameters.sort_unstable();
+        Some(DeviceChange {
+            record: record.without_parameters(),
+            parameters,
+        })
+    }
+
+    /// What changed in the record of `key` since this was last called for it (since it was
+    /// created or imported, the first time): for a store that writes changes, not whole
+    /// records. The parameters it returns are no longer "changed" afterwards.
+    pub fn take_device_change(&mut self, key: &str) -> Option<DeviceChange> {
+        let change = self.device_change(key)?;
+        self.changed_parameters.remove(key);
+        Some(change)
     }
 
     /// Submits a procedure for a device (key `OUI-[ProductClass-]Serial`). It runs in the
@@ -1037,8 +1102,14 @@ impl Hems {
                 let bootstrap = inform.has_event(&EventCode::Bootstrap);
                 let mut ipsec = None;
                 for p in &inform.parameter_list {
-                    rec.parameters
-                        .insert(p.name.clone(), p.value.as_str().to_owned());
+                    let value = p.value.as_str();
+                    if rec.parameters.get(&p.name).map(String::as_str) != Some(value) {
+                        rec.parameters.insert(p.name.clone(), value.to_owned());
+                        self.changed_parameters
+                            .entry(device.clone())
+                            .or_default()
+                            .insert(p.name.clone());
+                    }
                     if p.name.ends_with(".ManagementServer.ConnectionRequestURL") {
                         rec.connection_request_url = Some(p.value.as_str().to_owned());
                         if self.config.connection_request_url_host {
