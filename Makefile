@@ -188,6 +188,7 @@ bench: c-lib venv python-ext
 	$(CARGO) bench -q -p femtocwmp --bench procedures
 	$(CARGO) build -q --release -p femtocwmp-cli
 	$(PY) tools/load_bench.py target/release/femtocwmp 10000 1
+	$(PY) tools/availability_bench.py target/release/femtocwmp
 
 # cargo-fuzz needs nightly features; RUSTC_BOOTSTRAP lets the stable toolchain provide them.
 FUZZ_SECONDS ?= 60

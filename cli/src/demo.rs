@@ -30,7 +30,8 @@ use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 
-use crate::limits::{Connections, IdleTimeout, ServerLimits};
+use crate::limits::{Admitted, Connections, IdleTimeout, ServerLimits};
+use crate::shutdown::Shutdown;
 use crate::tls::{Dialer, Stream};
 use tokio::sync::{mpsc, oneshot};
 
@@ -91,6 +92,8 @@ pub(crate) struct HemsState {
     /// Whether the store takes writes (None: no store); while it does not, new sessions get
     /// 503 and the HeNBs come back later.
     pub(crate) store_healthy: Option<Arc<std::sync::atomic::AtomicBool>>,
+    /// Shutting down: sessions in progress finish, new ones get 503.
+    pub(crate) shutting_down: bool,
 }
 
 /// One procedure for a device, as scripts and the API give it.
@@ -206,8 +209,9 @@ async fn hems_request(
             .store_healthy
             .as_ref()
             .is_some_and(|ok| !ok.load(std::sync::atomic::Ordering::SeqCst));
-        if store_down && !st.hems.has_session(conn) {
-            // nothing new is taken on while it could not be kept: the HeNB retries later
+        if (store_down || st.shutting_down) && !st.hems.has_session(conn) {
+            // nothing new is taken on while it could not be kept, or while this process
+            // stops: the HeNB retries later
             return Ok(status_response(503));
         }
         let t = now(st.start);
@@ -236,6 +240,10 @@ async fn hems_request(
         Err(_) => return Ok(status_response(408)),
     };
     let mut st = state.lock().expect("state");
+    if st.shutting_down && !st.hems.has_session(conn) {
+        // the process began to stop while the body arrived: no new session now
+        return Ok(status_response(503));
+    }
     let t = now(st.start);
     let h: Vec<(&str, &str)> = headers
         .iter()
@@ -323,20 +331,31 @@ fn status_response(status: u16) -> Response<Full<Bytes>> {
 /// survived (descriptors exhausted, connection aborted...: logged, a short backoff, go on),
 /// connections beyond the caps get 503 and are closed, and each connection is held only as
 /// long as its timeouts allow.
+///
+/// Once `shutdown` is asked, the listener closes, idle connections are closed, and a
+/// connection whose session is in progress is served until that session ends or the grace
+/// period is over. The returned [`Connections`] tell how many are still open.
 pub(crate) async fn serve_hems(
     state: Shared<HemsState>,
     listen: &str,
     tls: Option<TlsAcceptor>,
     limits: ServerLimits,
-) -> std::io::Result<SocketAddr> {
-    let listener = TcpListener::bind(listen).await?;
+    shutdown: Shutdown,
+) -> std::io::Result<(SocketAddr, Arc<Connections>)> {
+    let listener = crate::limits::bind_listener(listen).await?;
     let addr = listener.local_addr()?;
     let connections = Arc::new(Connections::default());
+    let open = connections.clone();
     tokio::spawn(async move {
         let mut next = 1u64;
         let mut backoff = Duration::from_millis(10);
+        let mut stop = shutdown.clone();
         loop {
-            let (tcp, peer) = match listener.accept().await {
+            let accepted = tokio::select! {
+                a = listener.accept() => a,
+                _ = stop.requested() => break, // the listener closes here
+            };
+            let (tcp, peer) = match accepted {
                 Ok(c) => {
                     backoff = Duration::from_millis(10);
                     c
@@ -366,63 +385,123 @@ pub(crate) async fn serve_hems(
             };
             let conn = next;
             next += 1;
-            let st = state.clone();
-            let tls = tls.clone();
-            tokio::spawn(async move {
-                let _admitted = admitted; // the place is given back when the task ends
-                let mut info = ConnectionInfo {
-                    peer: Some(peer.ip().to_string()),
-                    tls: tls.is_some(),
-                    client_certificate: None,
-                };
-                let stream: Box<dyn Stream> = match tls {
-                    None => Box::new(IdleTimeout::new(tcp, limits.idle_timeout)),
-                    Some(acceptor) => {
-                        let handshake = tokio::time::timeout(
-                            limits.tls_handshake_timeout,
-                            acceptor.accept(tcp),
-                        );
-                        match handshake.await {
-                            Ok(Ok(s)) => {
-                                // the certificate rustls verified: its names, for the device
-                                // binding
-                                info.client_certificate = s
-                                    .get_ref()
-                                    .1
-                                    .peer_certificates()
-                                    .and_then(|c| c.first())
-                                    .and_then(|c| crate::tls::certificate_identity(c));
-                                Box::new(IdleTimeout::new(s, limits.idle_timeout))
-                            }
-                            Ok(Err(e)) => {
-                                tracing::warn!(%peer, "TLS handshake with {peer} failed: {e}");
-                                return;
-                            }
-                            Err(_) => {
-                                tracing::warn!(%peer, "TLS handshake with {peer} timed out");
-                                return;
-                            }
-                        }
-                    }
-                };
-                st.lock().expect("state").hems.connection_opened(conn, info);
-                let svc = service_fn(|req| hems_request(st.clone(), conn, req, limits));
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .timer(hyper_util::rt::TokioTimer::new())
-                    .header_read_timeout(limits.header_timeout)
-                    .max_buf_size(limits.max_header_bytes.max(8192))
-                    .serve_connection(TokioIo::new(stream), svc)
-                    .await;
-                let mut s = st.lock().expect("state");
-                let t = now(s.start);
-                s.hems.handle_connection_closed(conn, t);
-                for o in s.forward() {
-                    drop(o);
-                }
-            });
+            tokio::spawn(serve_connection(
+                state.clone(),
+                conn,
+                tcp,
+                tls.clone(),
+                limits,
+                shutdown.clone(),
+                admitted,
+            ));
         }
     });
-    Ok(addr)
+    Ok((addr, open))
+}
+
+/// Serves one admitted connection until it ends. Until its first byte arrives, it costs its
+/// socket and this task only (hyper's buffers and the TLS state come with that byte), so that
+/// thousands of idle connections cost little. Once shutdown is asked, the session it carries
+/// may finish within the grace period, then it closes after the response in flight.
+async fn serve_connection(
+    st: Shared<HemsState>,
+    conn: femtocwmp::hems::ConnectionId,
+    tcp: TcpStream,
+    tls: Option<TlsAcceptor>,
+    limits: ServerLimits,
+    shutdown: Shutdown,
+    admitted: Admitted,
+) {
+    let _admitted = admitted; // the place is given back when the task ends
+    let peer = match tcp.peer_addr() {
+        Ok(a) => a,
+        Err(_) => return,
+    };
+    let mut stop = shutdown.clone();
+    // nothing said yet: a silent client waits within the header (or TLS handshake) timeout
+    let first_byte_within = match tls {
+        None => limits.header_timeout.min(limits.idle_timeout),
+        Some(_) => limits.tls_handshake_timeout,
+    };
+    let mut first = [0u8; 1];
+    tokio::select! {
+        r = tokio::time::timeout(first_byte_within, tcp.peek(&mut first)) => {
+            if !matches!(r, Ok(Ok(1))) {
+                return; // silent past the timeout, closed, or failed
+            }
+        }
+        _ = stop.requested() => return,
+    }
+    let mut info = ConnectionInfo {
+        peer: Some(peer.ip().to_string()),
+        tls: tls.is_some(),
+        client_certificate: None,
+    };
+    let stream: Box<dyn Stream> = match tls {
+        None => Box::new(IdleTimeout::new(tcp, limits.idle_timeout)),
+        Some(acceptor) => {
+            let handshake =
+                tokio::time::timeout(limits.tls_handshake_timeout, acceptor.accept(tcp));
+            match handshake.await {
+                Ok(Ok(s)) => {
+                    // the certificate rustls verified: its names, for the device binding
+                    info.client_certificate = s
+                        .get_ref()
+                        .1
+                        .peer_certificates()
+                        .and_then(|c| c.first())
+                        .and_then(|c| crate::tls::certificate_identity(c));
+                    Box::new(IdleTimeout::new(s, limits.idle_timeout))
+                }
+                Ok(Err(e)) => {
+                    tracing::warn!(%peer, "TLS handshake with {peer} failed: {e}");
+                    return;
+                }
+                Err(_) => {
+                    tracing::warn!(%peer, "TLS handshake with {peer} timed out");
+                    return;
+                }
+            }
+        }
+    };
+    st.lock().expect("state").hems.connection_opened(conn, info);
+    let svc = service_fn(|req| hems_request(st.clone(), conn, req, limits));
+    let mut served = Box::pin(
+        hyper::server::conn::http1::Builder::new()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(limits.header_timeout)
+            .max_buf_size(limits.max_header_bytes.max(8192))
+            .serve_connection(TokioIo::new(stream), svc),
+    );
+    let finished = tokio::select! {
+        _ = served.as_mut() => true,
+        _ = stop.requested() => false,
+    };
+    if !finished {
+        // shutting down: the session in progress may finish within the grace, then the
+        // connection closes after the response in flight
+        let deadline = tokio::time::Instant::now() + shutdown.grace;
+        let mut open = true;
+        while open
+            && tokio::time::Instant::now() < deadline
+            && st.lock().expect("state").hems.has_session(conn)
+        {
+            tokio::select! {
+                _ = served.as_mut() => open = false,
+                _ = tokio::time::sleep(Duration::from_millis(20)) => {}
+            }
+        }
+        if open {
+            served.as_mut().graceful_shutdown();
+            let _ = tokio::time::timeout(Duration::from_secs(2), served).await;
+        }
+    }
+    let mut s = st.lock().expect("state");
+    let t = now(s.start);
+    s.hems.handle_connection_closed(conn, t);
+    for o in s.forward() {
+        drop(o);
+    }
 }
 
 /// Commands to a HeNB task.
@@ -1006,10 +1085,17 @@ pub async fn run(henbs: usize, quiet: bool, html: Option<&str>) -> Result<bool, 
             Trace::default()
         },
         store_healthy: None,
+        shutting_down: false,
     }));
-    let addr = serve_hems(state.clone(), "127.0.0.1:0", None, ServerLimits::default())
-        .await
-        .map_err(|e| format!("cannot listen on loopback: {e}"))?;
+    let (addr, _) = serve_hems(
+        state.clone(),
+        "127.0.0.1:0",
+        None,
+        ServerLimits::default(),
+        Shutdown::never(),
+    )
+    .await
+    .map_err(|e| format!("cannot listen on loopback: {e}"))?;
     let hems_url = format!("http://{addr}/cwmp");
     println!("HeMS and file server listening on http://{addr} ({henbs} HeNBs)\n");
 

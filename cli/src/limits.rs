@@ -52,6 +52,53 @@ impl Default for ServerLimits {
     }
 }
 
+/// How many connections the kernel queues before the HeMS accepts them (capped by the
+/// system's `somaxconn`): a boot storm is queued, not dropped into SYN retransmissions.
+const ACCEPT_BACKLOG: u32 = 4096;
+
+/// Listens on `listen` (`host:port`) with a deep accept queue.
+pub(crate) async fn bind_listener(listen: &str) -> io::Result<tokio::net::TcpListener> {
+    let mut last = None;
+    for addr in tokio::net::lookup_host(listen).await? {
+        let socket = if addr.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        match socket
+            .bind(addr)
+            .and_then(|()| socket.listen(ACCEPT_BACKLOG))
+        {
+            Ok(listener) => return Ok(listener),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.unwrap_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address")))
+}
+
+/// Raises this process's descriptor limit to its hard maximum (each connection costs one)
+/// and warns when `max_connections` would still not fit in it; returns the limit.
+pub(crate) fn raise_descriptor_limit(max_connections: usize) -> u64 {
+    let limit = match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(n) => n,
+        Err(e) => {
+            tracing::warn!("cannot raise the descriptor limit: {e}");
+            rlimit::getrlimit(rlimit::Resource::NOFILE).map_or(0, |(soft, _)| soft)
+        }
+    };
+    // the listener, the store, the log, the API and a margin for Connection Requests
+    let reserve = 64;
+    if (max_connections as u64).saturating_add(reserve) > limit {
+        tracing::warn!(
+            "--max-connections {max_connections} does not fit in {limit} descriptors: past \
+             about {} connections, accepts fail (and are retried) until some close",
+            limit.saturating_sub(reserve)
+        );
+    }
+    limit
+}
+
 /// Open connections, in all and per address.
 #[derive(Debug, Default)]
 pub(crate) struct Connections {
@@ -88,7 +135,6 @@ impl Connections {
     }
 
     /// How many connections are open.
-    #[cfg(test)]
     pub(crate) fn open(&self) -> usize {
         self.open.lock().expect("connections").0
     }

@@ -16,6 +16,7 @@ mod demo;
 mod limits;
 mod report;
 mod serve;
+mod shutdown;
 mod store;
 mod tls;
 use serde_json::Value as Json;
@@ -154,6 +155,10 @@ enum Command {
         /// The largest request body in bytes (413 beyond; default: the decoder's limit, 16 MiB).
         #[arg(long, default_value_t = femtocwmp::DecodeLimits::default().max_total_bytes)]
         max_body_bytes: usize,
+        /// On SIGTERM or SIGINT: seconds the sessions in progress may take to finish (new
+        /// ones get 503) before the store is flushed and the process exits.
+        #[arg(long, default_value_t = 10.0)]
+        shutdown_grace: f64,
     },
     /// Simulated HeNBs (TR-196 LTE femtocell data model) against a HeMS.
     Henb {
@@ -347,6 +352,7 @@ fn run(cli: Cli) -> Result<(), String> {
             body_timeout,
             tls_handshake_timeout,
             max_body_bytes,
+            shutdown_grace,
         } => {
             let seconds = |name: &str, s: f64| {
                 if s.is_finite() && s > 0.0 {
@@ -394,6 +400,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 store,
                 api: api_listen.zip(api_token),
                 limits,
+                shutdown_grace: seconds("shutdown-grace", shutdown_grace)?,
             }))
         }
         Command::Henb {

@@ -21,6 +21,7 @@ use crate::demo::{
     spawn_hems_timers, CrRoutes, HemsState, Scripted, SharedStats,
 };
 use crate::report::Trace;
+use crate::shutdown::Shutdown;
 use crate::store::{Store, StoreHealth, StoreWriter};
 
 /// How `femtocwmp hems` runs.
@@ -55,6 +56,8 @@ pub struct HemsOptions {
     pub api: Option<(String, String)>,
     /// What the HTTP server grants one client.
     pub limits: crate::limits::ServerLimits,
+    /// On SIGTERM/SIGINT, how long sessions in progress may take to finish.
+    pub shutdown_grace: Duration,
 }
 
 /// How `femtocwmp hems` authenticates HeNBs: the policy and the per-device credentials.
@@ -255,8 +258,10 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
         store,
         api,
         limits,
+        shutdown_grace,
     } = options;
     let start = Instant::now();
+    crate::limits::raise_descriptor_limit(limits.max_connections);
     let store = match &store {
         Some(path) => Some(Store::open(path, crate::store::unix_ms_at(start))?),
         None => None,
@@ -321,10 +326,11 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
         quiet,
         trace: Trace::default(),
         store_healthy: None,
+        shutting_down: false,
     }));
     let (health_tx, mut health) = mpsc::unbounded_channel();
     let writer = match store {
-        Some(st) => {
+        Some(mut st) => {
             let n = st.load_into(&mut state.lock().expect("state").hems)?;
             if n > 0 {
                 tracing::info!("{n} device records loaded from the store");
@@ -336,9 +342,14 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
         None => None,
     };
     let scheme = if acceptor.is_some() { "https" } else { "http" };
-    let addr = serve_hems(state.clone(), listen, acceptor, limits)
+    let (trigger, shutdown) = Shutdown::new(shutdown_grace);
+    let (addr, connections) = serve_hems(state.clone(), listen, acceptor, limits, shutdown)
         .await
         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+    let signal = crate::shutdown::signalled();
+    tokio::pin!(signal);
+    // once a signal came: when to give up waiting for the open connections
+    let mut draining: Option<tokio::time::Instant> = None;
     eprintln!("HeMS listening on {scheme}://{addr}/cwmp");
     let base = format!("{scheme}://{addr}");
     // delayed and API submissions tell the loop which device changed, for the store
@@ -370,7 +381,7 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
     tokio::pin!(until_deadline);
     let save = |device: &str| {
         if let Some(w) = &writer {
-            w.save(&state.lock().expect("state").hems, device);
+            w.save(&mut state.lock().expect("state").hems, device);
         }
     };
     // at the end, what was acknowledged reaches the store (bounded: a store that stays
@@ -386,6 +397,41 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
     loop {
         let next = tokio::select! {
             _ = &mut until_deadline => return finish(&mut log),
+            signal = &mut signal, if draining.is_none() => {
+                let name = signal.map_err(|e| format!("cannot watch signals: {e}"))?;
+                eprintln!(
+                    "femtocwmp: {name}: shutting down ({} connections open, {} s grace)",
+                    connections.open(),
+                    shutdown_grace.as_secs_f64()
+                );
+                state.lock().expect("state").shutting_down = true;
+                trigger.trigger();
+                draining = Some(tokio::time::Instant::now() + shutdown_grace + Duration::from_secs(3));
+                continue;
+            }
+            _ = tokio::time::sleep(Duration::from_millis(20)), if draining.is_some() => {
+                let over = draining.is_some_and(|d| tokio::time::Instant::now() >= d);
+                if connections.open() == 0 || over {
+                    if over {
+                        eprintln!(
+                            "femtocwmp: {} connections still open at the end of the grace",
+                            connections.open()
+                        );
+                    }
+                    // what the sessions produced last reaches the store and the events
+                    while let Ok(o) = rx.try_recv() {
+                        if let HemsOutput::Event(e) = o {
+                            if !matches!(e, HemsEvent::Refused { .. }) {
+                                save(e.device());
+                            }
+                            let line = serde_json::to_string(&e).expect("events serialize");
+                            writeln!(log, "{line}").map_err(|e| format!("cannot write events: {e}"))?;
+                        }
+                    }
+                    return finish(&mut log);
+                }
+                continue;
+            }
             Some(device) = submitted.recv() => {
                 save(&device);
                 continue;
@@ -463,6 +509,10 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
                     log.flush()
                         .map_err(|e| format!("cannot write events: {e}"))?;
                 }
+            }
+            Some(HemsOutput::ConnectionRequest { device, .. }) if draining.is_some() => {
+                // the record keeps it due: the next process asks
+                tracing::debug!("Connection Request to {device} left to the next process");
             }
             Some(HemsOutput::ConnectionRequest {
                 device,
@@ -620,6 +670,10 @@ pub async fn henb(options: HenbOptions) -> Result<(), String> {
     let (hems_url, username, password) =
         (hems_url.as_str(), username.as_deref(), password.as_deref());
     let start = Instant::now();
+    // many HeNBs, a connection (and perhaps a Connection Request port) each
+    if let Err(e) = rlimit::increase_nofile_limit(u64::MAX) {
+        tracing::warn!("cannot raise the descriptor limit: {e}");
+    }
     let (https, rest) = match hems_url.split_once("://") {
         Some(("http", rest)) => (false, rest),
         Some(("https", rest)) => (true, rest),

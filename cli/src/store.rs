@@ -2,6 +2,10 @@
 //! queued procedures, downloads awaiting their TransferComplete) kept in an SQLite file, so
 //! that a HeMS restart loses nothing. Written through after every change the HeMS reports.
 //!
+//! The parameters the Informs carried live in a table of their own, one row each, and only
+//! those with a new value are written ([`femtocwmp::hems::DeviceChange`]): a device whose
+//! Inform carried 100,000 parameters has them written once, not on each of its events.
+//!
 //! A record's deadlines are [`femtocwmp::session::Timestamp`]s of the process that wrote it, whose
 //! clock starts at 0 when the process does. So each row also keeps the wall-clock instant of
 //! its writer's 0 (`epoch_ms`, Unix milliseconds), and a reader moves the deadlines onto its
@@ -18,7 +22,7 @@ use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use femtocwmp::hems::{DeviceRecord, Hems};
+use femtocwmp::hems::{DeviceChange, DeviceRecord, Hems};
 use rusqlite::Connection;
 
 /// How long one write waits for a lock held by someone else before it counts as failed.
@@ -54,7 +58,13 @@ impl Store {
                  key TEXT PRIMARY KEY,
                  record TEXT NOT NULL,
                  epoch_ms INTEGER NOT NULL DEFAULT 0
-             );",
+             );
+             CREATE TABLE IF NOT EXISTS parameters (
+                 device TEXT NOT NULL,
+                 name TEXT NOT NULL,
+                 value TEXT NOT NULL,
+                 PRIMARY KEY (device, name)
+             ) WITHOUT ROWID;",
         )
         .map_err(err)?;
         // stores written before rows had a clock origin: 0 reads as unknown (not shifted)
@@ -73,9 +83,15 @@ impl Store {
         })
     }
 
-    /// Every stored record, into `hems`; returns how many.
-    pub fn load_into(&self, hems: &mut Hems) -> Result<usize, String> {
+    /// Every stored record, into `hems`; returns how many. Records written before the
+    /// parameters had a table of their own have them moved there.
+    pub fn load_into(&mut self, hems: &mut Hems) -> Result<usize, String> {
         let err = |e: rusqlite::Error| format!("store {}: {e}", self.path);
+        let mut moved = BTreeMap::new();
+        let mut params = self
+            .db
+            .prepare("SELECT name, value FROM parameters WHERE device = ?1")
+            .map_err(err)?;
         let mut stmt = self
             .db
             .prepare("SELECT key, record, epoch_ms FROM devices ORDER BY key")
@@ -101,26 +117,50 @@ impl Store {
             if written_epoch > 0 {
                 record.shift_deadlines(written_epoch - self.epoch_ms as i64);
             }
+            if !record.parameters.is_empty() {
+                moved.insert(
+                    key.clone(),
+                    DeviceChange {
+                        record: record.without_parameters(),
+                        parameters: record.parameters.clone().into_iter().collect(),
+                    },
+                );
+            }
+            let rows = params
+                .query_map([&key], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+                })
+                .map_err(err)?;
+            for row in rows {
+                let (name, value) = row.map_err(err)?;
+                record.parameters.entry(name).or_insert(value);
+            }
             hems.import_device(record);
             n += 1;
+        }
+        drop((stmt, params));
+        if !moved.is_empty() {
+            self.write(&moved)?;
         }
         Ok(n)
     }
 
-    /// Writes the current record of `device` (if the HeMS has one).
+    /// Writes what changed in the record of `device` (if the HeMS has one); returns how
+    /// many rows were written.
     #[cfg(test)]
-    pub fn save(&mut self, hems: &Hems, device: &str) -> Result<(), String> {
-        let Some(record) = hems.export_device(device) else {
-            return Ok(());
+    pub fn save(&mut self, hems: &mut Hems, device: &str) -> Result<usize, String> {
+        let Some(change) = hems.take_device_change(device) else {
+            return Ok(0);
         };
-        let json = serde_json::to_string(&record).expect("records serialize");
-        self.write(&BTreeMap::from([(device.to_owned(), json)]))
+        self.write(&BTreeMap::from([(device.to_owned(), change)]))
     }
 
-    /// Writes these records (device key -> record JSON) in one transaction.
-    fn write(&mut self, records: &BTreeMap<String, String>) -> Result<(), String> {
+    /// Writes these changes (device key -> change) in one transaction; returns how many
+    /// rows were written.
+    fn write(&mut self, changes: &BTreeMap<String, DeviceChange>) -> Result<usize, String> {
         let err = |e: rusqlite::Error| format!("store {}: {e}", self.path);
         let tx = self.db.transaction().map_err(err)?;
+        let mut rows = 0;
         {
             let mut upsert = tx
                 .prepare_cached(
@@ -129,13 +169,24 @@ impl Store {
                      SET record = excluded.record, epoch_ms = excluded.epoch_ms",
                 )
                 .map_err(err)?;
-            for (device, json) in records {
-                upsert
+            let mut parameter = tx
+                .prepare_cached(
+                    "INSERT INTO parameters (device, name, value) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(device, name) DO UPDATE SET value = excluded.value",
+                )
+                .map_err(err)?;
+            for (device, change) in changes {
+                let json = serde_json::to_string(&change.record).expect("records serialize");
+                rows += upsert
                     .execute((device, json, self.epoch_ms as i64))
                     .map_err(err)?;
+                for (name, value) in &change.parameters {
+                    rows += parameter.execute((device, name, value)).map_err(err)?;
+                }
             }
         }
-        tx.commit().map_err(err)
+        tx.commit().map_err(err)?;
+        Ok(rows)
     }
 }
 
@@ -149,7 +200,7 @@ pub enum StoreHealth {
 }
 
 enum Job {
-    Record(String, String),
+    Record(String, Box<DeviceChange>),
     Flush(mpsc::Sender<()>),
 }
 
@@ -170,7 +221,7 @@ impl StoreWriter {
         let healthy = Arc::new(AtomicBool::new(true));
         let flag = healthy.clone();
         std::thread::spawn(move || {
-            let mut pending: BTreeMap<String, String> = BTreeMap::new();
+            let mut pending: BTreeMap<String, DeviceChange> = BTreeMap::new();
             let mut waiting: Vec<mpsc::Sender<()>> = Vec::new();
             let mut backoff = Duration::from_millis(100);
             let mut failing = false;
@@ -185,9 +236,7 @@ impl StoreWriter {
                     Err(mpsc::RecvTimeoutError::Timeout)
                 };
                 let mut take = |job: Job| match job {
-                    Job::Record(device, json) => {
-                        pending.insert(device, json);
-                    }
+                    Job::Record(device, change) => merge(&mut pending, device, *change),
                     Job::Flush(done) => waiting.push(done),
                 };
                 match first {
@@ -205,7 +254,7 @@ impl StoreWriter {
                 }
                 if !pending.is_empty() {
                     match store.write(&pending) {
-                        Ok(()) => {
+                        Ok(_) => {
                             pending.clear();
                             backoff = Duration::from_millis(100);
                             if failing {
@@ -235,11 +284,12 @@ impl StoreWriter {
         StoreWriter { jobs, healthy }
     }
 
-    /// Queues the current record of `device` (if the HeMS has one) for writing.
-    pub fn save(&self, hems: &Hems, device: &str) {
-        if let Some(record) = hems.export_device(device) {
-            let json = serde_json::to_string(&record).expect("records serialize");
-            let _ = self.jobs.send(Job::Record(device.to_owned(), json));
+    /// Queues what changed in the record of `device` (if the HeMS has one) for writing.
+    pub fn save(&self, hems: &mut Hems, device: &str) {
+        if let Some(change) = hems.take_device_change(device) {
+            let _ = self
+                .jobs
+                .send(Job::Record(device.to_owned(), Box::new(change)));
         }
     }
 
@@ -255,6 +305,28 @@ impl StoreWriter {
             return false;
         }
         wait.recv_timeout(limit).is_ok()
+    }
+}
+
+/// Adds `change` to what waits for writing: the newest record wins, parameters accumulate
+/// (the newest value of each).
+fn merge(pending: &mut BTreeMap<String, DeviceChange>, device: String, change: DeviceChange) {
+    match pending.get_mut(&device) {
+        None => {
+            pending.insert(device, change);
+        }
+        Some(waiting) => {
+            waiting.record = change.record;
+            if waiting.parameters.is_empty() {
+                waiting.parameters = change.parameters;
+            } else if !change.parameters.is_empty() {
+                let mut all: BTreeMap<String, String> = std::mem::take(&mut waiting.parameters)
+                    .into_iter()
+                    .collect();
+                all.extend(change.parameters);
+                waiting.parameters = all.into_iter().collect();
+            }
+        }
     }
 }
 
@@ -287,7 +359,7 @@ mod tests {
 
     /// The next Connection Request deadline of the one record `store` holds, as a HeMS
     /// loading it sees it.
-    fn loaded_deadline(store: &Store) -> Option<(Timestamp, u32)> {
+    fn loaded_deadline(store: &mut Store) -> Option<(Timestamp, u32)> {
         let mut hems = Hems::new(HemsConfig::default());
         assert_eq!(store.load_into(&mut hems).unwrap(), 1);
         hems.export_device("00A0C6-S1").unwrap().connection_request
@@ -299,12 +371,12 @@ mod tests {
         let mut first = Store::open(&path, 1_000_000).unwrap();
         let mut hems = Hems::new(HemsConfig::default());
         hems.import_device(record());
-        first.save(&hems, "00A0C6-S1").unwrap();
+        first.save(&mut hems, "00A0C6-S1").unwrap();
         drop(first);
         // the second process started 20 s later: the deadline 50 s after the first one's
         // start is 30 s after its own
-        let second = Store::open(&path, 1_020_000).unwrap();
-        assert_eq!(loaded_deadline(&second), Some((Timestamp(30_000), 1)));
+        let mut second = Store::open(&path, 1_020_000).unwrap();
+        assert_eq!(loaded_deadline(&mut second), Some((Timestamp(30_000), 1)));
     }
 
     #[test]
@@ -321,12 +393,109 @@ mod tests {
         .unwrap();
         drop(db);
         let mut store = Store::open(&path, 5_000_000).unwrap();
-        assert_eq!(loaded_deadline(&store), Some((Timestamp(50_000), 1)));
+        assert_eq!(loaded_deadline(&mut store), Some((Timestamp(50_000), 1)));
         // written again, the row now carries this process's origin
         let mut hems = Hems::new(HemsConfig::default());
         store.load_into(&mut hems).unwrap();
-        store.save(&hems, "00A0C6-S1").unwrap();
-        let again = Store::open(&path, 5_010_000).unwrap();
-        assert_eq!(loaded_deadline(&again), Some((Timestamp(40_000), 1)));
+        store.save(&mut hems, "00A0C6-S1").unwrap();
+        let mut again = Store::open(&path, 5_010_000).unwrap();
+        assert_eq!(loaded_deadline(&mut again), Some((Timestamp(40_000), 1)));
+    }
+
+    /// A HeMS that took an Inform from 00A0C6-S1 carrying `n` parameters.
+    fn informed_hems(n: usize) -> Hems {
+        let mut list = String::new();
+        for i in 0..n {
+            list.push_str(&format!(
+                "<ParameterValueStruct><Name>Device.X.{i}.Value</Name>\
+                 <Value>v{i}</Value></ParameterValueStruct>"
+            ));
+        }
+        let inform = format!(
+            r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:cwmp="urn:dslforum-org:cwmp-1-2"><soapenv:Header><cwmp:ID soapenv:mustUnderstand="1">1</cwmp:ID></soapenv:Header><soapenv:Body><cwmp:Inform><DeviceId><Manufacturer>x</Manufacturer><OUI>00A0C6</OUI><ProductClass></ProductClass><SerialNumber>S1</SerialNumber></DeviceId><Event><EventStruct><EventCode>1 BOOT</EventCode><CommandKey></CommandKey></EventStruct></Event><MaxEnvelopes>1</MaxEnvelopes><CurrentTime>2026-12-04T10:00:00Z</CurrentTime><RetryCount>0</RetryCount><ParameterList>{list}</ParameterList></cwmp:Inform></soapenv:Body></soapenv:Envelope>"#
+        );
+        let mut hems = Hems::new(HemsConfig::default());
+        hems.handle_http_request(1, &[(":path", "/cwmp")], inform.as_bytes(), Timestamp(10));
+        loop {
+            match hems.poll_output() {
+                femtocwmp::hems::HemsOutput::Timeout(_) | femtocwmp::hems::HemsOutput::Idle => {
+                    break
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(
+            hems.export_device("00A0C6-S1").map(|r| r.parameters.len()),
+            Some(n),
+            "the Inform was taken"
+        );
+        hems
+    }
+
+    #[test]
+    fn a_huge_informs_parameters_are_written_once() {
+        let path = temp_path("huge.db");
+        let mut store = Store::open(&path, 1_000).unwrap();
+        let mut hems = informed_hems(100_000);
+        assert_eq!(store.save(&mut hems, "00A0C6-S1").unwrap(), 1 + 100_000);
+        // a later event of the device (a procedure queued): one row, not 100,001
+        let procedure = serde_json::from_str(
+            r#"{"ConfigureBySetParameterValues": {"params": [], "parameter_key": "k"}}"#,
+        )
+        .unwrap();
+        hems.submit("00A0C6-S1", procedure, Timestamp(20));
+        assert_eq!(store.save(&mut hems, "00A0C6-S1").unwrap(), 1);
+        let record: String = store
+            .db
+            .query_row("SELECT record FROM devices", [], |r| r.get(0))
+            .unwrap();
+        assert!(record.len() < 2_000, "the record row stays small: {record}");
+        // a restart reads the parameters back
+        let mut reloaded = Hems::new(HemsConfig::default());
+        let mut store = Store::open(&path, 1_000).unwrap();
+        store.load_into(&mut reloaded).unwrap();
+        let back = reloaded.export_device("00A0C6-S1").unwrap();
+        assert_eq!(back, hems.export_device("00A0C6-S1").unwrap());
+    }
+
+    #[test]
+    fn records_that_held_their_parameters_are_split_on_load() {
+        let path = temp_path("split.db");
+        let mut old = record();
+        old.parameters.insert("Device.A".into(), "1".into());
+        old.parameters.insert("Device.B".into(), "2".into());
+        let db = Connection::open(&path).unwrap();
+        db.execute_batch(
+            "CREATE TABLE devices (key TEXT PRIMARY KEY, record TEXT NOT NULL,
+                                   epoch_ms INTEGER NOT NULL DEFAULT 0);",
+        )
+        .unwrap();
+        db.execute(
+            "INSERT INTO devices (key, record) VALUES (?1, ?2)",
+            ("00A0C6-S1", serde_json::to_string(&old).unwrap()),
+        )
+        .unwrap();
+        drop(db);
+        let mut store = Store::open(&path, 1_000).unwrap();
+        let mut hems = Hems::new(HemsConfig::default());
+        store.load_into(&mut hems).unwrap();
+        assert_eq!(hems.export_device("00A0C6-S1").unwrap(), old);
+        let (record, params): (String, i64) = store
+            .db
+            .query_row(
+                "SELECT record, (SELECT count(*) FROM parameters) FROM devices",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_eq!(params, 2);
+        assert!(!record.contains("Device.A"), "{record}");
+        // and read the same way again
+        let mut again = Hems::new(HemsConfig::default());
+        Store::open(&path, 1_000)
+            .unwrap()
+            .load_into(&mut again)
+            .unwrap();
+        assert_eq!(again.export_device("00A0C6-S1").unwrap(), old);
     }
 }
