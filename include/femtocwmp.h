@@ -125,6 +125,12 @@ enum femtocwmp_event_kind
   // HeMS: a request was refused before anything of the device it claims was read or
   // changed (`device` claimed, `femtocwmp_event_refusal`: HTTP status, reason, peer).
   FEMTOCWMP_EVENT_KIND_REFUSED = 27,
+  // HeMS with `"persist_changes": true`: write this change of the device's record and its
+  // events (`femtocwmp_event_record`: `{"device", "change": {"record", "parameters"},
+  // "events": [...]}`) to your store in one transaction, and finish before acting on any
+  // output that follows; then publish the events. If the write fails, answer 503 and
+  // close the connection instead of sending what follows.
+  FEMTOCWMP_EVENT_KIND_PERSIST = 28,
   // An event this header does not know; its JSON form says what it is.
   FEMTOCWMP_EVENT_KIND_OTHER = 99,
 };
@@ -480,8 +486,11 @@ enum femtocwmp_result femtocwmp_event_changed_name(const struct femtocwmp_event 
                                                    struct femtocwmp_str *out);
 
 // `STORE_DEVICE`: the device's record as a blob to keep in your store (the format
-// `femtocwmp_hems_provide_device` and `femtocwmp_hems_import_device` read back), into `buf`
-// (size query as for `femtocwmp_decode_json`).
+// `femtocwmp_hems_provide_device` and `femtocwmp_hems_import_device` read back); `PERSIST`:
+// `{"device", "change": {"record", "parameters"}, "events": [...]}` — the record (without
+// its parameters) to keep, the parameters with a new value to merge into what you keep,
+// and the events to publish once written. Into `buf` (size query as for
+// `femtocwmp_decode_json`).
 FEMTOCWMP_MUST_USE
 enum femtocwmp_result femtocwmp_event_record(const struct femtocwmp_event *ev,
                                              uint8_t *buf,
@@ -824,6 +833,15 @@ enum femtocwmp_result femtocwmp_hems_take_device_change(struct femtocwmp_hems *h
                                                         size_t buf_len,
                                                         size_t *out_len);
 
+// Loads a record blob your store keeps under `key` (the record of a device not seen yet —
+// procedures submitted before its first Inform — has no DeviceId yet).
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_hems_import_device_as(struct femtocwmp_hems *hems,
+                                                      const uint8_t *key,
+                                                      size_t key_len,
+                                                      const uint8_t *record,
+                                                      size_t record_len);
+
 // Loads one device's record blob (from your store) into the HeMS.
 FEMTOCWMP_MUST_USE
 enum femtocwmp_result femtocwmp_hems_import_device(struct femtocwmp_hems *hems,
@@ -851,6 +869,32 @@ enum femtocwmp_result femtocwmp_hems_submit_json(struct femtocwmp_hems *hems,
                                                  size_t procedure_len,
                                                  uint64_t now_ms,
                                                  uint64_t *id_out);
+
+// `femtocwmp_hems_submit_json` with the submitter's `key`: if a procedure with this key
+// for this device is waiting, under way, or among its last finished ones, nothing is queued
+// and its id is returned (a script or API client that retries runs each procedure once).
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_hems_submit_keyed_json(struct femtocwmp_hems *hems,
+                                                       const uint8_t *device,
+                                                       size_t device_len,
+                                                       const uint8_t *key,
+                                                       size_t key_len,
+                                                       const uint8_t *procedure_json,
+                                                       size_t procedure_len,
+                                                       uint64_t now_ms,
+                                                       uint64_t *id_out);
+
+// The id the next procedure gets: keep it in your store, so that a restarted HeMS never
+// reuses one (`femtocwmp_hems_reserve_procedure_ids`).
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_hems_next_procedure_id(const struct femtocwmp_hems *hems,
+                                                       uint64_t *id_out);
+
+// Ids below `next` are taken (by an earlier process): the next procedure gets `next` or
+// above.
+FEMTOCWMP_MUST_USE
+enum femtocwmp_result femtocwmp_hems_reserve_procedure_ids(struct femtocwmp_hems *hems,
+                                                           uint64_t next);
 
 // An HTTP request on connection `conn` (a number the transport picks per TCP connection).
 FEMTOCWMP_MUST_USE

@@ -73,6 +73,12 @@ pub enum femtocwmp_event_kind {
     /// HeMS: a request was refused before anything of the device it claims was read or
     /// changed (`device` claimed, `femtocwmp_event_refusal`: HTTP status, reason, peer).
     Refused = 27,
+    /// HeMS with `"persist_changes": true`: write this change of the device's record and its
+    /// events (`femtocwmp_event_record`: `{"device", "change": {"record", "parameters"},
+    /// "events": [...]}`) to your store in one transaction, and finish before acting on any
+    /// output that follows; then publish the events. If the write fails, answer 503 and
+    /// close the connection instead of sending what follows.
+    Persist = 28,
     /// An event this header does not know; its JSON form says what it is.
     Other = 99,
 }
@@ -97,6 +103,11 @@ pub(crate) enum Ev {
     StoreDevice {
         device: String,
         record: Box<h::DeviceRecord>,
+    },
+    Persist {
+        device: String,
+        change: Box<h::DeviceChange>,
+        events: Vec<h::HemsEvent>,
     },
 }
 
@@ -140,6 +151,11 @@ impl serde::Serialize for Ev {
                 device: &'a str,
                 record: &'a h::DeviceRecord,
             },
+            Persist {
+                device: &'a str,
+                change: &'a h::DeviceChange,
+                events: &'a [h::HemsEvent],
+            },
         }
         match self {
             Ev::Cpe(e) => e.serialize(ser),
@@ -166,6 +182,16 @@ impl serde::Serialize for Ev {
             Ev::StoreDevice { device, record } => {
                 Extra::StoreDevice { device, record }.serialize(ser)
             }
+            Ev::Persist {
+                device,
+                change,
+                events,
+            } => Extra::Persist {
+                device,
+                change,
+                events,
+            }
+            .serialize(ser),
         }
     }
 }
@@ -229,6 +255,7 @@ impl femtocwmp_event {
             Ev::ConnectionRequest { .. } => K::ConnectionRequest,
             Ev::LoadDevice { .. } => K::LoadDevice,
             Ev::StoreDevice { .. } => K::StoreDevice,
+            Ev::Persist { .. } => K::Persist,
         }
     }
 
@@ -430,7 +457,8 @@ pub extern "C" fn femtocwmp_event_device(
         Ev::Hems(e) => Some(e.device()),
         Ev::ConnectionRequest { device, .. }
         | Ev::LoadDevice { device, .. }
-        | Ev::StoreDevice { device, .. } => Some(device),
+        | Ev::StoreDevice { device, .. }
+        | Ev::Persist { device, .. } => Some(device),
         _ => None,
     })
 }
@@ -622,8 +650,11 @@ pub extern "C" fn femtocwmp_event_changed_name(
 }
 
 /// `STORE_DEVICE`: the device's record as a blob to keep in your store (the format
-/// `femtocwmp_hems_provide_device` and `femtocwmp_hems_import_device` read back), into `buf`
-/// (size query as for `femtocwmp_decode_json`).
+/// `femtocwmp_hems_provide_device` and `femtocwmp_hems_import_device` read back); `PERSIST`:
+/// `{"device", "change": {"record", "parameters"}, "events": [...]}` — the record (without
+/// its parameters) to keep, the parameters with a new value to merge into what you keep,
+/// and the events to publish once written. Into `buf` (size query as for
+/// `femtocwmp_decode_json`).
 #[must_use]
 #[no_mangle]
 pub extern "C" fn femtocwmp_event_record(
@@ -634,10 +665,22 @@ pub extern "C" fn femtocwmp_event_record(
 ) -> femtocwmp_result {
     boundary(|| {
         let e = try_ffi!(event(ev));
-        let Ev::StoreDevice { record, .. } = &e.ev else {
-            return not_here(e, "record");
+        let bytes = match &e.ev {
+            Ev::StoreDevice { record, .. } => {
+                serde_json::to_vec(record).expect("records serialize")
+            }
+            Ev::Persist {
+                device,
+                change,
+                events,
+            } => serde_json::to_vec(&serde_json::json!({
+                "device": device,
+                "change": change,
+                "events": events,
+            }))
+            .expect("changes serialize"),
+            _ => return not_here(e, "record"),
         };
-        let bytes = serde_json::to_vec(record).expect("records serialize");
         write_out(&bytes, buf, buf_len, out_len)
     })
 }

@@ -572,6 +572,29 @@ pub extern "C" fn femtocwmp_hems_take_device_change(
     })
 }
 
+/// Loads a record blob your store keeps under `key` (the record of a device not seen yet —
+/// procedures submitted before its first Inform — has no DeviceId yet).
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_hems_import_device_as(
+    hems: *mut femtocwmp_hems,
+    key: *const u8,
+    key_len: usize,
+    record: *const u8,
+    record_len: usize,
+) -> femtocwmp_result {
+    boundary(|| {
+        let hm = handle!(hems);
+        let k = try_ffi!(text(key, key_len, "key"));
+        if k.is_empty() {
+            return fail(femtocwmp_result::InvalidParameter, "the key is empty");
+        }
+        let r: h::DeviceRecord = try_ffi!(json(record, record_len, "device record"));
+        hm.inner.import_device_as(k, r);
+        femtocwmp_result::Ok
+    })
+}
+
 /// Loads one device's record blob (from your store) into the HeMS.
 #[must_use]
 #[no_mangle]
@@ -635,6 +658,70 @@ pub extern "C" fn femtocwmp_hems_submit_json(
         }
         let id = hm.inner.submit(d, p, Timestamp(now_ms));
         out_ptr!(id_out, id.0);
+        femtocwmp_result::Ok
+    })
+}
+
+/// `femtocwmp_hems_submit_json` with the submitter's `key`: if a procedure with this key
+/// for this device is waiting, under way, or among its last finished ones, nothing is queued
+/// and its id is returned (a script or API client that retries runs each procedure once).
+#[must_use]
+#[no_mangle]
+#[allow(clippy::too_many_arguments)] // the C convention: (pointer, length) pairs
+pub extern "C" fn femtocwmp_hems_submit_keyed_json(
+    hems: *mut femtocwmp_hems,
+    device: *const u8,
+    device_len: usize,
+    key: *const u8,
+    key_len: usize,
+    procedure_json: *const u8,
+    procedure_len: usize,
+    now_ms: u64,
+    id_out: *mut u64,
+) -> femtocwmp_result {
+    boundary(|| {
+        let hm = handle!(hems);
+        let d = try_ffi!(text(device, device_len, "device"));
+        let k = try_ffi!(text(key, key_len, "key"));
+        let p: h::Procedure = try_ffi!(json(procedure_json, procedure_len, "Procedure"));
+        if id_out.is_null() {
+            return fail(femtocwmp_result::NullParameter, "id_out is NULL");
+        }
+        let id = hm.inner.submit_keyed(d, p, k, Timestamp(now_ms));
+        out_ptr!(id_out, id.0);
+        femtocwmp_result::Ok
+    })
+}
+
+/// The id the next procedure gets: keep it in your store, so that a restarted HeMS never
+/// reuses one (`femtocwmp_hems_reserve_procedure_ids`).
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_hems_next_procedure_id(
+    hems: *const femtocwmp_hems,
+    id_out: *mut u64,
+) -> femtocwmp_result {
+    boundary(|| {
+        let hm = try_ffi!(view(hems, "hems"));
+        if id_out.is_null() {
+            return fail(femtocwmp_result::NullParameter, "id_out is NULL");
+        }
+        out_ptr!(id_out, hm.inner.next_procedure_id().0);
+        femtocwmp_result::Ok
+    })
+}
+
+/// Ids below `next` are taken (by an earlier process): the next procedure gets `next` or
+/// above.
+#[must_use]
+#[no_mangle]
+pub extern "C" fn femtocwmp_hems_reserve_procedure_ids(
+    hems: *mut femtocwmp_hems,
+    next: u64,
+) -> femtocwmp_result {
+    boundary(|| {
+        let hm = handle!(hems);
+        hm.inner.reserve_procedure_ids(h::ProcedureId(next));
         femtocwmp_result::Ok
     })
 }
@@ -974,6 +1061,15 @@ pub extern "C" fn femtocwmp_hems_poll_output(
             h::HemsOutput::StoreDevice { device, record } => {
                 hm.held.output(event(Ev::StoreDevice { device, record }))
             }
+            h::HemsOutput::Persist {
+                device,
+                change,
+                events,
+            } => hm.held.output(event(Ev::Persist {
+                device,
+                change,
+                events,
+            })),
             h::HemsOutput::Timeout(t) => hm.held.output::<HttpResponse, Ev>(Output::Timeout(t)),
             _ => femtocwmp_output_idle(),
         };

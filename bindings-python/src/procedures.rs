@@ -246,9 +246,27 @@ impl Hems {
         Ok(())
     }
 
-    fn submit(&mut self, device: &str, procedure: &Bound<'_, PyAny>, now: u64) -> PyResult<u64> {
+    #[pyo3(signature = (device, procedure, now, key=None))]
+    fn submit(
+        &mut self,
+        device: &str,
+        procedure: &Bound<'_, PyAny>,
+        now: u64,
+        key: Option<&str>,
+    ) -> PyResult<u64> {
         let p: h::Procedure = from_py(procedure, "Procedure")?;
-        Ok(self.inner.submit(device, p, Timestamp(now)).0)
+        Ok(match key {
+            Some(k) => self.inner.submit_keyed(device, p, k, Timestamp(now)).0,
+            None => self.inner.submit(device, p, Timestamp(now)).0,
+        })
+    }
+
+    fn next_procedure_id(&self) -> u64 {
+        self.inner.next_procedure_id().0
+    }
+
+    fn reserve_procedure_ids(&mut self, next: u64) {
+        self.inner.reserve_procedure_ids(h::ProcedureId(next))
     }
 
     fn handle_http_request(
@@ -302,9 +320,13 @@ impl Hems {
             .transpose()
     }
 
-    fn import_device(&mut self, record: &Bound<'_, PyAny>) -> PyResult<()> {
+    #[pyo3(signature = (record, key=None))]
+    fn import_device(&mut self, record: &Bound<'_, PyAny>, key: Option<&str>) -> PyResult<()> {
         let r: h::DeviceRecord = from_py(record, "DeviceRecord")?;
-        self.inner.import_device(r);
+        match key {
+            Some(k) => self.inner.import_device_as(k, r),
+            None => self.inner.import_device(r),
+        }
         Ok(())
     }
 
@@ -354,6 +376,16 @@ impl Hems {
                 d.set_item("device", device)?;
                 d.set_item("record", to_py(py, &*record)?)?;
                 ("store_device", d.into_any())
+            }
+            h::HemsOutput::Persist {
+                device,
+                change,
+                events,
+            } => {
+                d.set_item("device", device)?;
+                d.set_item("change", to_py(py, &*change)?)?;
+                d.set_item("events", to_py(py, &events)?)?;
+                ("persist", d.into_any())
             }
             h::HemsOutput::Event(e) => ("event", to_py(py, &e)?),
             h::HemsOutput::Timeout(t) => ("timeout", t.0.into_pyobject(py)?.into_any()),

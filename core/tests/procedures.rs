@@ -78,6 +78,15 @@ struct World {
     keep_alive: bool,
     /// DownloadRequested is noted but the file is not fetched (a fetch under way).
     hold_fetch: bool,
+    /// How the HeMS is made (again, after a crash).
+    hems_config: HemsConfig,
+    /// What the HeMS persisted (`persist_changes`), through JSON as a store keeps it.
+    persisted: HashMap<String, DeviceRecord>,
+    /// HeMS outputs handled so far.
+    hems_outputs: usize,
+    /// The HeMS process dies when it is about to act on this output (counted from 0): the
+    /// output is lost, and so is everything it kept in memory.
+    crash_hems_at: Option<usize>,
 }
 
 fn describe(who: &str, status: u16, body: &[u8]) -> String {
@@ -122,7 +131,53 @@ impl World {
             restarts: 0,
             keep_alive: false,
             hold_fetch: false,
+            hems_config: HemsConfig::default(),
+            persisted: HashMap::new(),
+            hems_outputs: 0,
+            crash_hems_at: None,
         }
+    }
+
+    /// A world whose HeMS persists every change before it sends what acknowledges it.
+    fn persisting() -> World {
+        let config = HemsConfig {
+            persist_changes: true,
+            ..HemsConfig::default()
+        };
+        World {
+            hems: Hems::new(config.clone()),
+            hems_config: config,
+            ..World::new()
+        }
+    }
+
+    /// A `Persist`: the change and its events in one write, through JSON as a store keeps
+    /// them; the events are published once written.
+    fn persist(&mut self, device: String, change: DeviceChange, events: Vec<HemsEvent>) {
+        let json = serde_json::to_string(&change).unwrap();
+        let change: DeviceChange = serde_json::from_str(&json).unwrap();
+        let kept = self.persisted.entry(device).or_default();
+        let mut parameters = std::mem::take(&mut kept.parameters);
+        parameters.extend(change.parameters);
+        *kept = change.record;
+        kept.parameters = parameters;
+        self.hems_events.extend(events);
+    }
+
+    /// The HeMS process dies: a new one starts from what was persisted; the HeNB's
+    /// connection breaks.
+    fn crash_hems(&mut self) {
+        self.log.push("HeMS crash".into());
+        let mut hems = Hems::new(self.hems_config.clone());
+        for (key, record) in &self.persisted {
+            hems.import_device_as(key, record.clone());
+        }
+        self.hems = hems;
+        if self.henb.in_session() {
+            self.henb
+                .handle_transport_failed("connection reset", self.now);
+        }
+        self.conn += 1;
     }
 
     fn key(&self) -> String {
@@ -153,7 +208,24 @@ impl World {
             }
             // the HeMS
             loop {
-                match self.hems.poll_output() {
+                let output = self.hems.poll_output();
+                if !matches!(output, HemsOutput::Timeout(_) | HemsOutput::Idle) {
+                    self.hems_outputs += 1;
+                    if self.crash_hems_at == Some(self.hems_outputs - 1) {
+                        self.crash_hems();
+                        progressed = true;
+                        break;
+                    }
+                }
+                match output {
+                    HemsOutput::Persist {
+                        device,
+                        change,
+                        events,
+                    } => {
+                        progressed = true;
+                        self.persist(device, *change, events);
+                    }
                     HemsOutput::Respond { conn, response } => {
                         progressed = true;
                         self.deliver_response(conn, *response);
@@ -1561,4 +1633,176 @@ fn a_record_change_carries_only_the_parameters_that_changed() {
         .parameters
         .is_empty());
     assert!(fresh.take_device_change("nobody").is_none());
+}
+
+/// Handles the outputs of a submission: its `Persist` (after which the submitter has its
+/// id: the submission is acknowledged) and the Connection Request.
+fn acknowledge_submission(w: &mut World) {
+    let mut stored = false;
+    loop {
+        match w.hems.poll_output() {
+            HemsOutput::Persist {
+                device,
+                change,
+                events,
+            } => {
+                assert!(!change.record.queue.is_empty(), "the submission is stored");
+                w.persist(device, *change, events);
+                stored = true;
+            }
+            HemsOutput::ConnectionRequest { .. } => {
+                w.log.push("HeMS ConnectionRequest".into());
+                w.henb.connection_request(w.now);
+            }
+            HemsOutput::Timeout(_) | HemsOutput::Idle => break,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert!(
+        stored,
+        "the submission is persisted before it is acknowledged"
+    );
+}
+
+/// A persisting world after registration, with a configuration file on the file server and
+/// a file download submitted (its `Persist` handled, as the submitter's acknowledgement).
+fn persisting_download() -> (World, ProcedureId) {
+    let mut w = World::persisting();
+    w.run_until(w.now.plus_ms(1_000));
+    w.log.clear();
+    let file = config_file(&[(&format!("{RF}EARFCNDL"), "1350")]);
+    w.files.insert(FILE_URL.into(), ("s3cret".into(), file));
+    let id = download(&mut w);
+    acknowledge_submission(&mut w);
+    w.hems_outputs = 0;
+    (w, id)
+}
+
+#[test]
+fn a_hems_crash_at_any_output_loses_no_download_and_applies_none_twice() {
+    // how many outputs a run without a crash takes
+    let (mut clean, clean_id) = persisting_download();
+    clean.run_until(clean.now.plus_ms(60_000));
+    assert!(clean.finished(clean_id)[0].is_success());
+    let outputs = clean.hems_outputs;
+    assert!(outputs > 5, "{outputs}");
+    for k in 0..outputs {
+        let (mut w, id) = persisting_download();
+        w.crash_hems_at = Some(k);
+        w.run_until(w.now.plus_ms(4 * 3_600_000));
+        let finished = w.finished(id);
+        assert_eq!(
+            finished.len(),
+            1,
+            "crash at output {k}: finished {finished:?}\n{:#?}",
+            w.log
+        );
+        assert!(
+            finished[0].is_success(),
+            "crash at output {k}: {finished:?}"
+        );
+        let fetched = w.log.iter().filter(|l| *l == "file GET").count();
+        assert_eq!(fetched, 1, "crash at output {k}: {:#?}", w.log);
+        assert_eq!(
+            w.henb.model().value(&format!("{RF}EARFCNDL")),
+            Some("1350"),
+            "crash at output {k}"
+        );
+        let stored = &w.persisted[&w.key()];
+        assert!(
+            stored.queue.is_empty() && stored.awaiting_transfer.is_empty(),
+            "crash at output {k}: {stored:?}"
+        );
+    }
+}
+
+#[test]
+fn a_hems_crash_at_any_output_finishes_a_set_parameter_values_once() {
+    let run = |crash: Option<usize>| {
+        let mut w = World::persisting();
+        w.run_until(w.now.plus_ms(1_000));
+        let id = spv(
+            &mut w,
+            vec![ParameterValueStruct::new(
+                format!("{RF}PhyCellID"),
+                Value::unsigned_int(42),
+            )],
+        );
+        acknowledge_submission(&mut w);
+        w.hems_outputs = 0;
+        w.crash_hems_at = crash;
+        w.run_until(w.now.plus_ms(4 * 3_600_000));
+        (w, id)
+    };
+    let (clean, _) = run(None);
+    for k in 0..clean.hems_outputs {
+        let (w, id) = run(Some(k));
+        let finished = w.finished(id);
+        assert_eq!(finished.len(), 1, "crash at output {k}: {:#?}", w.log);
+        assert!(
+            finished[0].is_success(),
+            "crash at output {k}: {finished:?}"
+        );
+        assert_eq!(w.henb.model().value(&format!("{RF}PhyCellID")), Some("42"));
+    }
+}
+
+#[test]
+fn a_keyed_submission_runs_once_however_often_it_is_made() {
+    let mut w = World::registered();
+    let key = w.key();
+    let procedure = || Procedure::ConfigureBySetParameterValues {
+        params: vec![ParameterValueStruct::new(
+            format!("{RF}PhyCellID"),
+            Value::unsigned_int(9),
+        )],
+        parameter_key: "k".into(),
+    };
+    let first = w.hems.submit_keyed(&key, procedure(), "script:1", w.now);
+    // again while it waits: the same procedure
+    assert_eq!(
+        w.hems.submit_keyed(&key, procedure(), "script:1", w.now),
+        first
+    );
+    assert_eq!(w.hems.export_device(&key).unwrap().queue.len(), 1);
+    w.run_until(w.now.plus_ms(60_000));
+    assert_eq!(w.finished(first).len(), 1);
+    // again once it has finished (a restarted script): still the same, nothing runs
+    w.log.clear();
+    assert_eq!(
+        w.hems.submit_keyed(&key, procedure(), "script:1", w.now),
+        first
+    );
+    w.run_until(w.now.plus_ms(60_000));
+    assert!(w.log.is_empty(), "{:?}", w.log);
+    // another key is another procedure
+    let second = w.hems.submit_keyed(&key, procedure(), "script:2", w.now);
+    assert_ne!(second, first);
+    // the record remembers the keys across a store
+    let record = w.hems.export_device(&key).unwrap();
+    let json = serde_json::to_string(&record).unwrap();
+    let mut fresh = Hems::new(HemsConfig::default());
+    fresh.import_device(serde_json::from_str(&json).unwrap());
+    assert_eq!(
+        fresh.submit_keyed(&key, procedure(), "script:1", w.now),
+        first
+    );
+    // and ids are not reused: above every id the record holds
+    assert!(fresh.submit(&key, procedure(), w.now).0 > second.0);
+}
+
+#[test]
+fn a_device_not_seen_yet_keeps_its_procedures_under_its_key() {
+    let mut hems = Hems::new(HemsConfig::default());
+    let id = hems.submit("00A0C6-FAP-NEW1", Procedure::Rpc(Body::Empty), Timestamp(1));
+    let record = hems.export_device("00A0C6-FAP-NEW1").unwrap();
+    assert_eq!(record.device_id, DeviceIdStruct::default(), "not seen yet");
+    let mut fresh = Hems::new(HemsConfig::default());
+    fresh.import_device_as("00A0C6-FAP-NEW1", record);
+    let back = fresh.export_device("00A0C6-FAP-NEW1").unwrap();
+    assert_eq!(back.queue[0].id, id);
+    fresh.reserve_procedure_ids(ProcedureId(100));
+    assert_eq!(fresh.next_procedure_id(), ProcedureId(100));
+    fresh.reserve_procedure_ids(ProcedureId(50));
+    assert_eq!(fresh.next_procedure_id(), ProcedureId(100), "never back");
 }

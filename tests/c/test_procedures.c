@@ -54,6 +54,13 @@ static void value_is(femtocwmp_agent *a, const char *name, const char *want) {
     CHECK(strcmp(buf, want) == 0);
 }
 
+/* The HeMS's outputs in order, for a HeMS that persists: P (persist), T (transmit), E. */
+static char trail[4096];
+static size_t trail_len = 0;
+static void note(char c) {
+    if (trail_len + 1 < sizeof trail) trail[trail_len++] = c, trail[trail_len] = 0;
+}
+
 /* Runs both sides until neither has anything to do. */
 static void run(femtocwmp_agent *agent, femtocwmp_hems *hems, uint64_t now) {
     for (int round = 0; round < 100; round++) {
@@ -64,6 +71,7 @@ static void run(femtocwmp_agent *agent, femtocwmp_hems *hems, uint64_t now) {
             CHECK(femtocwmp_hems_poll_output(hems, &o, &conn) == FEMTOCWMP_RESULT_OK);
             if (o.kind == FEMTOCWMP_OUTPUT_KIND_TRANSMIT) {
                 moved = 1;
+                note('T');
                 unsigned char *body = copy(o.body, o.body_len);
                 uint16_t status = o.http_status;
                 size_t len = o.body_len;
@@ -75,6 +83,12 @@ static void run(femtocwmp_agent *agent, femtocwmp_hems *hems, uint64_t now) {
                 CHECK(femtocwmp_event_get_kind(o.event) == o.event_kind);
                 CHECK(femtocwmp_event_device(o.event, &device) == FEMTOCWMP_RESULT_OK);
                 CHECK(same(device, KEY));
+                note(o.event_kind == FEMTOCWMP_EVENT_KIND_PERSIST ? 'P' : 'E');
+                if (o.event_kind == FEMTOCWMP_EVENT_KIND_PERSIST) {
+                    /* the change and its events: one write to the store, then published */
+                    CHECK(femtocwmp_event_record(o.event, store, sizeof store, &store_len) == FEMTOCWMP_RESULT_OK);
+                    stores++;
+                }
                 if (o.event_kind == FEMTOCWMP_EVENT_KIND_LOAD_DEVICE) {
                     uint64_t c = 0;
                     CHECK(femtocwmp_event_conn(o.event, &c) == FEMTOCWMP_RESULT_OK);
@@ -285,6 +299,52 @@ static void external_store(void) {
     femtocwmp_agent_free(agent);
 }
 
+/* Write before send: each response follows the write of what it acknowledges, and the
+ * device's events come inside those writes; a keyed submission runs once. */
+static void persist_before_send(void) {
+    femtocwmp_femtocell cell = {
+        .device_id = {STR("Acme"), STR("00A0C6"), STR("FAP"), STR("C1")},
+        .acs_url = STR("http://hems/cwmp"),
+        .connection_request_url = STR("http://10.0.0.9:7547/cr"),
+        .software_version = STR("1.0"),
+        .ipsec_address = STR("172.16.0.10"),
+        .connection_request_password = STR(""),
+    };
+    femtocwmp_agent *agent = NULL;
+    femtocwmp_hems *hems = NULL;
+    CHECK(femtocwmp_agent_new_femtocell(&cell, 0, &agent) == FEMTOCWMP_RESULT_OK);
+    CHECK(femtocwmp_hems_new(S("{\"persist_changes\":true}"), &hems) == FEMTOCWMP_RESULT_OK);
+    const char *spv = "{\"ConfigureBySetParameterValues\":{\"params\":[{\"name\":"
+                      "\"Device.Services.FAPService.1.CellConfig.LTE.RAN.RF.PhyCellID\","
+                      "\"type\":\"unsignedInt\",\"value\":\"7\"}],\"parameter_key\":\"k\"}}";
+    uint64_t id = 0, again = 0;
+    CHECK(femtocwmp_hems_submit_keyed_json(hems, S(KEY), S("script:1"), S(spv), 0, &id) == FEMTOCWMP_RESULT_OK);
+    CHECK(femtocwmp_hems_submit_keyed_json(hems, S(KEY), S("script:1"), S(spv), 0, &again) == FEMTOCWMP_RESULT_OK);
+    CHECK(again == id);
+    last_procedure = id;
+    trail_len = 0;
+    stores = 0;
+    run(agent, hems, 1);
+    /* a Persist before the first response, no device event outside a Persist */
+    CHECK(trail[0] == 'P' && strchr(trail, 'T') != NULL && strchr(trail, 'E') == NULL);
+    CHECK(stores >= 2);
+    value_is(agent, "Device.Services.FAPService.1.CellConfig.LTE.RAN.RF.PhyCellID", "7");
+    /* the last write: nothing queued, the key remembered, the finished event in it */
+    CHECK(strstr((const char *)store, "\"queue\":[]") != NULL);
+    CHECK(strstr((const char *)store, "\"done_keys\":[[\"script:1\"") != NULL);
+    /* ids and keys survive: a new HeMS from the stored record */
+    uint64_t next = 0;
+    CHECK(femtocwmp_hems_next_procedure_id(hems, &next) == FEMTOCWMP_RESULT_OK && next > id);
+    CHECK(femtocwmp_hems_reserve_procedure_ids(hems, 500) == FEMTOCWMP_RESULT_OK);
+    CHECK(femtocwmp_hems_next_procedure_id(hems, &next) == FEMTOCWMP_RESULT_OK && next == 500);
+    CHECK(femtocwmp_hems_import_device_as(hems, S(""), S("{}")) == FEMTOCWMP_RESULT_INVALID_PARAMETER);
+    CHECK(femtocwmp_hems_import_device_as(hems, S("00A0C6-FAP-NEW"), S("{}")) == FEMTOCWMP_RESULT_OK);
+    CHECK(femtocwmp_hems_submit_json(hems, S(KEY), S(spv), 0, &again) == FEMTOCWMP_RESULT_OK);
+    CHECK(again == 500);
+    femtocwmp_hems_free(hems);
+    femtocwmp_agent_free(agent);
+}
+
 int main(void) {
     /* the agent from plain C structs: no JSON anywhere */
     femtocwmp_femtocell cell = {
@@ -409,6 +469,7 @@ int main(void) {
     femtocwmp_hems_free(NULL);
     hems_restart_mid_download();
     external_store();
+    persist_before_send();
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures ? 1 : 0;
 }

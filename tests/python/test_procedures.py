@@ -181,3 +181,50 @@ def test_agents_and_sessions_show_as_tables_in_notebooks():
     session = accepted.into_session({})
     assert "<caption>AcsSession</caption>" in session._repr_html_()
     assert "<td>open</td>" in session._repr_html_()
+
+
+def test_write_before_send_and_keyed_submissions():
+    henb, _ = world()
+    hems = Hems({"persist_changes": True})
+    store, published, order = {}, [], []
+    params = [{"name": f"{RF}PhyCellID", "type": "unsignedInt", "value": "7"}]
+    spv = {"ConfigureBySetParameterValues": {"params": params, "parameter_key": "k"}}
+    pid = hems.submit(KEY, spv, 0, key="script:1")
+    assert hems.submit(KEY, spv, 0, key="script:1") == pid  # the same submission
+    for _ in range(100):
+        moved = False
+        for out in hems.drain():
+            moved = True
+            if isinstance(out, femtocwmp.Persist):
+                # the change and its events in one write, then published
+                store[out.device] = out.change["record"]
+                published.extend(out.events)
+                order.append("persist")
+            elif isinstance(out, Respond):
+                order.append("respond")
+                henb.handle_http_response(out.status, out.headers, out.body, 0)
+            elif isinstance(out, ConnectionRequest):
+                henb.connection_request(0)
+            elif isinstance(out, Event):
+                raise AssertionError(f"a device event outside its Persist: {out}")
+        if not henb.in_session:
+            hems.handle_connection_closed(1, 0)
+        for out in henb.drain():
+            moved = True
+            if isinstance(out, Transmit):
+                hems.handle_http_request(1, out.headers, out.body, 0)
+        if not moved:
+            break
+    # every response followed the write of what it acknowledges
+    assert order[0] == "persist" and "respond" in order
+    done = [e.data for e in published if e.kind == "ProcedureFinished"]
+    assert [d.id for d in done] == [pid]
+    assert store[KEY]["queue"] == []
+    assert [tuple(k) for k in store[KEY]["done_keys"]] == [("script:1", pid)]
+    # the stored record alone: a restarted HeMS knows the key and the ids
+    again = Hems({"persist_changes": True})
+    again.import_device(store[KEY], key=KEY)
+    assert again.submit(KEY, spv, 1, key="script:1") == pid
+    assert again.next_procedure_id() > pid
+    again.reserve_procedure_ids(1000)
+    assert again.next_procedure_id() == 1000

@@ -64,6 +64,19 @@ class LoadDevice:
 
 
 @dataclass(frozen=True)
+class Persist:
+    """(``persist_changes``) Write this change of ``device``'s record and its ``events`` to
+    your store in one transaction, and finish before acting on any output that follows (the
+    response that follows may acknowledge it); then publish the events. If the write fails,
+    answer 503 and close the connection instead. ``change``: ``{"record": {...},
+    "parameters": [[name, value], ...]}`` (only the parameters with a new value)."""
+
+    device: str
+    change: dict
+    events: list[Event]
+
+
+@dataclass(frozen=True)
 class StoreDevice:
     """(external store) A session ended: store this record."""
 
@@ -227,10 +240,23 @@ class Hems:
         cert = unwrap(client_certificate) if client_certificate is not None else None
         self._inner.connection_opened(conn, peer, tls, cert)
 
-    def submit(self, device: str, procedure: Mapping[str, Any], now: int) -> int:
+    def submit(
+        self, device: str, procedure: Mapping[str, Any], now: int, key: str | None = None
+    ) -> int:
         """Queue a procedure, e.g. ``{"ConfigureBySetParameterValues": {"params": [...],
-        "parameter_key": "k"}}``; returns its id."""
-        return self._inner.submit(device, unwrap(procedure), now)
+        "parameter_key": "k"}}``; returns its id. With ``key``: if a procedure with that key
+        for this device is waiting, under way or among its last finished ones, nothing is
+        queued and its id is returned (a retried submission runs once)."""
+        return self._inner.submit(device, unwrap(procedure), now, key)
+
+    def next_procedure_id(self) -> int:
+        """The id the next procedure gets: keep it in your store, so that a restarted HeMS
+        never reuses one (:meth:`reserve_procedure_ids`)."""
+        return self._inner.next_procedure_id()
+
+    def reserve_procedure_ids(self, next_id: int) -> None:
+        """Ids below ``next_id`` are taken (by an earlier process)."""
+        self._inner.reserve_procedure_ids(next_id)
 
     def handle_http_request(self, conn: int, headers: list, body: bytes, now: int) -> None:
         self._inner.handle_http_request(conn, list(headers), bytes(body), now)
@@ -258,8 +284,10 @@ class Hems:
         device. For a store that writes changes, not whole records."""
         return self._inner.take_device_change(device)
 
-    def import_device(self, record: Mapping[str, Any]) -> None:
-        self._inner.import_device(unwrap(record))
+    def import_device(self, record: Mapping[str, Any], key: str | None = None) -> None:
+        """Load a record from your store; ``key``: the key it is stored under (needed for
+        a device not seen yet, whose DeviceId is still empty)."""
+        self._inner.import_device(unwrap(record), key)
 
     def provide_device(self, conn: int, record: Mapping[str, Any] | None, now: int) -> None:
         self._inner.provide_device(conn, unwrap(record) if record is not None else None, now)
@@ -277,6 +305,12 @@ class Hems:
             return ConnectionRequest(**value)
         if kind == "load_device":
             return LoadDevice(**value)
+        if kind == "persist":
+            return Persist(
+                device=value["device"],
+                change=value["change"],
+                events=[_event(e) for e in value["events"]],
+            )
         if kind == "store_device":
             return StoreDevice(device=value["device"], record=value["record"])
         if kind == "event":

@@ -96,6 +96,7 @@ impl Procedure {
             command_key: None,
             transfer_deadline: None,
             response: None,
+            key: None,
         };
         let body = request_for(&mut entry, &mut DeviceRecord::default());
         if body.kind() != MessageKind::Request || body.direction() == Direction::ToAcs {
@@ -305,6 +306,23 @@ pub enum HemsOutput {
         /// The record.
         record: Box<DeviceRecord>,
     },
+    /// (`persist_changes`) Write this change of a device's record, and its events, to your
+    /// store in one transaction, and finish the write before acting on any output that
+    /// follows: the response that follows may acknowledge what it holds (a DownloadResponse
+    /// received, a TransferComplete answered, a procedure sent with its CommandKey). Then
+    /// publish the events (from the store, so that a crash between the write and the
+    /// publication loses none and repeats none). If the write fails, do not send what
+    /// follows: answer 503 and close the connection (the device comes back later).
+    Persist {
+        /// Device key.
+        device: String,
+        /// What changed ([`Hems::take_device_change`]).
+        change: Box<DeviceChange>,
+        /// The device's events since its previous `Persist`: with `persist_changes`, a
+        /// device's events come here, not as [`HemsOutput::Event`] (a refusal, which
+        /// changes no record, still comes as one).
+        events: Vec<HemsEvent>,
+    },
     /// Call `handle_timeout` at this time.
     Timeout(Timestamp),
     /// Nothing to do.
@@ -343,6 +361,11 @@ pub struct HemsConfig {
     /// ([`HemsOutput::StoreDevice`]), so that several HeMS processes can share devices.
     /// Import a record before `submit`ting to a device that is not in memory.
     pub external_store: bool,
+    /// The transport keeps device records in a store and follows the durability rule: each
+    /// change of a record comes out as [`HemsOutput::Persist`] before any output that
+    /// acknowledges it on the wire, so that what a response acknowledges is stored before the
+    /// response leaves ("write before send").
+    pub persist_changes: bool,
 }
 
 impl Default for HemsConfig {
@@ -361,6 +384,7 @@ impl Default for HemsConfig {
             connection_request_retry_ms: 30_000,
             connection_request_attempts: 5,
             external_store: false,
+            persist_changes: false,
         }
     }
 }
@@ -388,6 +412,10 @@ pub struct ProcedureEntry {
     pub transfer_deadline: Option<Timestamp>,
     /// The DownloadResponse, while the TransferComplete is awaited.
     pub response: Option<Body>,
+    /// The submitter's key ([`Hems::submit_keyed`]): the same key again for this device is
+    /// the same procedure.
+    #[serde(default)]
+    pub key: Option<String>,
 }
 
 /// What the HeMS keeps about one device: serializable, so that a deployment keeps it in any
@@ -415,7 +443,13 @@ pub struct DeviceRecord {
     pub next_command_key: u64,
     /// When to send the next Connection Request, and how many were sent.
     pub connection_request: Option<(Timestamp, u32)>,
+    /// The keys of the device's last finished keyed procedures, newest last (at most
+    /// [`DONE_KEYS_KEPT`]): a submission with one of them is not run again.
+    pub done_keys: VecDeque<(String, ProcedureId)>,
 }
+
+/// How many keys of finished procedures a device record keeps ([`DeviceRecord::done_keys`]).
+pub const DONE_KEYS_KEPT: usize = 64;
 
 /// What changed in a device's record since the last time it was taken
 /// ([`Hems::take_device_change`]): the record whole except its parameters, and only the
@@ -445,6 +479,7 @@ impl DeviceRecord {
             awaiting_transfer: self.awaiting_transfer.clone(),
             next_command_key: self.next_command_key,
             connection_request: self.connection_request,
+            done_keys: self.done_keys.clone(),
         }
     }
 
@@ -469,6 +504,33 @@ impl DeviceRecord {
     }
 }
 
+/// The HeMS's outputs in order, and (`persist_changes`) each device's events held for the
+/// `Persist` that stores them with the change they come from.
+#[derive(Debug, Default)]
+struct Outbox {
+    queue: VecDeque<HemsOutput>,
+    held: BTreeMap<String, Vec<HemsEvent>>,
+    persist: bool,
+}
+
+impl Outbox {
+    fn push(&mut self, output: HemsOutput) {
+        self.queue.push_back(output);
+    }
+
+    /// An event: out at once, or (`persist_changes`) held for its device's next `Persist`.
+    fn event(&mut self, event: HemsEvent) {
+        if self.persist && !matches!(event, HemsEvent::Refused { .. }) {
+            self.held
+                .entry(event.device().to_owned())
+                .or_default()
+                .push(event);
+        } else {
+            self.queue.push_back(HemsOutput::Event(event));
+        }
+    }
+}
+
 struct Live {
     session: AcsSession,
     device: String,
@@ -485,6 +547,11 @@ pub struct Hems {
     /// Per device, the parameters set to a new value since its change was last taken
     /// ([`Hems::take_device_change`]).
     changed_parameters: HashMap<String, HashSet<String>>,
+    /// (`persist_changes`) Devices whose record changed since their last `Persist`.
+    dirty: BTreeSet<String>,
+    /// (`persist_changes`) A digest of each device's last persisted record, so that a
+    /// session that changed nothing writes nothing.
+    persisted: HashMap<String, u64>,
     live: HashMap<ConnectionId, Live>,
     /// The connections of each device's live sessions (usually one).
     live_by_device: HashMap<String, Vec<ConnectionId>>,
@@ -505,7 +572,7 @@ pub struct Hems {
     /// ([`Hems::handle_request_head`]), for the session it opens.
     authenticated: HashMap<ConnectionId, Identity>,
     next_id: u64,
-    outputs: VecDeque<HemsOutput>,
+    outputs: Outbox,
 }
 
 fn matches_pattern(pattern: &str, name: &str) -> bool {
@@ -536,6 +603,7 @@ impl Hems {
     /// A HeMS with `config`.
     pub fn new(config: HemsConfig) -> Hems {
         let auth = Authenticator::new(config.auth.clone());
+        let persist = config.persist_changes;
         Hems {
             // the Hems queues each device's procedures once the CPE's own requests are in
             // (its TransferComplete may settle a Download before it is resent), so it ends
@@ -547,6 +615,8 @@ impl Hems {
             config: Arc::new(config),
             devices: HashMap::new(),
             changed_parameters: HashMap::new(),
+            dirty: BTreeSet::new(),
+            persisted: HashMap::new(),
             live: HashMap::new(),
             live_by_device: HashMap::new(),
             session_deadlines: BTreeSet::new(),
@@ -557,7 +627,10 @@ impl Hems {
             connections: HashMap::new(),
             authenticated: HashMap::new(),
             next_id: 1,
-            outputs: VecDeque::new(),
+            outputs: Outbox {
+                persist,
+                ..Outbox::default()
+            },
         }
     }
 
@@ -603,6 +676,23 @@ impl Hems {
     /// Loads a record from the store (before or when the device's session starts).
     pub fn import_device(&mut self, record: DeviceRecord) {
         let key = record.device_id.device_key();
+        self.import_device_as(&key, record);
+    }
+
+    /// Loads a record the store keeps under `key`: also the record of a device not seen yet
+    /// (procedures submitted before its first Inform), whose DeviceId is still empty.
+    pub fn import_device_as(&mut self, key: &str, record: DeviceRecord) {
+        let key = key.to_owned();
+        // procedure ids stay unique across restarts
+        let highest = record
+            .queue
+            .iter()
+            .chain(&record.awaiting_transfer)
+            .map(|e| e.id.0)
+            .chain(record.done_keys.iter().map(|(_, id)| id.0))
+            .max()
+            .unwrap_or(0);
+        self.next_id = self.next_id.max(highest + 1);
         for t in record
             .awaiting_transfer
             .iter()
@@ -615,13 +705,33 @@ impl Hems {
         }
         // what is imported is what the store holds
         self.changed_parameters.remove(&key);
+        self.dirty.remove(&key);
+        if self.config.persist_changes {
+            self.persisted
+                .insert(key.clone(), record_digest(&record.without_parameters()));
+        }
         self.devices.insert(key, record);
     }
 
     /// Drops a device's record from memory (after exporting it).
     pub fn forget_device(&mut self, key: &str) -> Option<DeviceRecord> {
         self.changed_parameters.remove(key);
+        self.dirty.remove(key);
+        self.persisted.remove(key);
         self.devices.remove(key)
+    }
+
+    /// The id the next submitted procedure gets. A transport keeps it in its store (with
+    /// [`Hems::reserve_procedure_ids`] after a restart), so that ids are never reused even
+    /// once every procedure of a device has finished and left its record.
+    pub fn next_procedure_id(&self) -> ProcedureId {
+        ProcedureId(self.next_id)
+    }
+
+    /// Ids below `next` are taken (by an earlier process): the next procedure gets `next` or
+    /// above.
+    pub fn reserve_procedure_ids(&mut self, next: ProcedureId) {
+        self.next_id = self.next_id.max(next.0);
     }
 
     /// What changed in the record of `key` since its change was last taken (since it was
@@ -637,10 +747,18 @@ impl Hems {
             .filter_map(|name| Some((name.clone(), record.parameters.get(name)?.clone())))
             .collect();
         parameters.sort_unstable();
-        Some(DeviceChange {
-            record: record.without_parameters(),
-            parameters,
-        })
+        let mut record = record.without_parameters();
+        // requests out in a live session count as queued, ahead of the rest, as they would
+        // be if the process stopped now: sent again after a restart (a Download with its
+        // CommandKey, which the HeNB recognises) or settled by their TransferComplete
+        for conn in self.live_by_device.get(key).into_iter().flatten().rev() {
+            if let Some(live) = self.live.get(conn) {
+                for (_, entry) in live.sent.iter().rev() {
+                    record.queue.push_front(entry.clone());
+                }
+            }
+        }
+        Some(DeviceChange { record, parameters })
     }
 
     /// What changed in the record of `key` since this was last called for it (since it was
@@ -655,8 +773,61 @@ impl Hems {
     /// Submits a procedure for a device (key `OUI-[ProductClass-]Serial`). It runs in the
     /// device's next session; if none is open, a Connection Request output asks for one.
     pub fn submit(&mut self, device: &str, procedure: Procedure, now: Timestamp) -> ProcedureId {
+        self.submit_entry(device, procedure, None, now)
+    }
+
+    /// [`Hems::submit`] with the submitter's key: if a procedure with this key for this
+    /// device is waiting, under way, or among its last [`DONE_KEYS_KEPT`] finished ones, it is
+    /// not submitted again and its id is returned. A script or an API client that retries
+    /// (after a timeout, a crash, a restart) thus runs each procedure once.
+    pub fn submit_keyed(
+        &mut self,
+        device: &str,
+        procedure: Procedure,
+        key: &str,
+        now: Timestamp,
+    ) -> ProcedureId {
+        if let Some(id) = self.keyed(device, key) {
+            return id;
+        }
+        self.submit_entry(device, procedure, Some(key.to_owned()), now)
+    }
+
+    /// The procedure submitted for `device` with `key`, if any is known.
+    fn keyed(&self, device: &str, key: &str) -> Option<ProcedureId> {
+        let has = |e: &ProcedureEntry| e.key.as_deref() == Some(key);
+        let rec = self.devices.get(device)?;
+        let live = self
+            .live_by_device
+            .get(device)
+            .into_iter()
+            .flatten()
+            .filter_map(|c| self.live.get(c))
+            .flat_map(|l| l.sent.iter().map(|(_, e)| e));
+        rec.queue
+            .iter()
+            .chain(&rec.awaiting_transfer)
+            .chain(live)
+            .find(|e| has(e))
+            .map(|e| e.id)
+            .or_else(|| {
+                rec.done_keys
+                    .iter()
+                    .find(|(k, _)| k == key)
+                    .map(|(_, id)| *id)
+            })
+    }
+
+    fn submit_entry(
+        &mut self,
+        device: &str,
+        procedure: Procedure,
+        key: Option<String>,
+        now: Timestamp,
+    ) -> ProcedureId {
         let id = ProcedureId(self.next_id);
         self.next_id += 1;
+        self.touch(device);
         let rec = self.devices.entry(device.to_owned()).or_default();
         rec.queue.push_back(ProcedureEntry {
             id,
@@ -664,6 +835,7 @@ impl Hems {
             command_key: None,
             transfer_deadline: None,
             response: None,
+            key,
         });
         // a session past its final empty response (3.7.1.4 Closing) takes no more requests
         let live = self
@@ -677,11 +849,50 @@ impl Hems {
         if !live && !asked {
             self.connection_request(device, now);
         }
+        // the id goes back to the submitter: what it acknowledges is stored first
+        self.persist_dirty();
         id
+    }
+
+    /// (`persist_changes`) Notes that the record of `device` changed.
+    fn touch(&mut self, device: &str) {
+        if self.config.persist_changes && !self.dirty.contains(device) {
+            self.dirty.insert(device.to_owned());
+        }
+    }
+
+    /// (`persist_changes`) A `Persist` output for each record that changed since its last
+    /// one; none for a record that is what the store holds already.
+    fn persist_dirty(&mut self) {
+        let mut devices = std::mem::take(&mut self.dirty);
+        devices.extend(self.outputs.held.keys().cloned());
+        for device in devices {
+            let events = self.outputs.held.remove(&device).unwrap_or_default();
+            let Some(change) = self.device_change(&device) else {
+                // no record to keep (handed to an external store): the events go out as such
+                for e in events {
+                    self.outputs.push(HemsOutput::Event(e));
+                }
+                continue;
+            };
+            let digest = record_digest(&change.record);
+            let same = change.parameters.is_empty() && self.persisted.get(&device) == Some(&digest);
+            if same && events.is_empty() {
+                continue;
+            }
+            self.changed_parameters.remove(&device);
+            self.persisted.insert(device.clone(), digest);
+            self.outputs.push(HemsOutput::Persist {
+                device,
+                change: Box::new(change),
+                events,
+            });
+        }
     }
 
     /// Asks the device for a session (TR-069 3.2.2) and arms the retry.
     fn connection_request(&mut self, device: &str, now: Timestamp) {
+        self.touch(device);
         let Some(rec) = self.devices.get_mut(device) else {
             return;
         };
@@ -707,7 +918,7 @@ impl Hems {
             .connection_request_password
             .or_else(|| rec.cr_password.clone())
             .unwrap_or_else(|| self.config.default_cr_password.clone());
-        self.outputs.push_back(HemsOutput::ConnectionRequest {
+        self.outputs.push(HemsOutput::ConnectionRequest {
             device: device.to_owned(),
             url,
             username,
@@ -820,13 +1031,12 @@ impl Hems {
                 if self.config.external_store && !self.devices.contains_key(&device) {
                     // the record lives in the caller's store: ask for it, park the Inform
                     self.waiting.insert(conn, accepted);
-                    self.outputs
-                        .push_back(HemsOutput::LoadDevice { conn, device });
+                    self.outputs.push(HemsOutput::LoadDevice { conn, device });
                     return;
                 }
                 self.start_session(conn, accepted, now);
             }
-            Err(_) => self.outputs.push_back(HemsOutput::Respond {
+            Err(_) => self.outputs.push(HemsOutput::Respond {
                 conn,
                 response: Box::new(HttpResponse {
                     status: 400,
@@ -896,15 +1106,14 @@ impl Hems {
     /// Answers a refused request and reports it (ordinary challenges are not reported).
     fn refuse(&mut self, conn: ConnectionId, device: &str, info: &ConnectionInfo, r: Refusal) {
         if !r.is_challenge() {
-            self.outputs
-                .push_back(HemsOutput::Event(HemsEvent::Refused {
-                    device: device.to_owned(),
-                    peer: info.peer.clone(),
-                    status: r.response.status,
-                    reason: r.reason,
-                }));
+            self.outputs.event(HemsEvent::Refused {
+                device: device.to_owned(),
+                peer: info.peer.clone(),
+                status: r.response.status,
+                reason: r.reason,
+            });
         }
-        self.outputs.push_back(HemsOutput::Respond {
+        self.outputs.push(HemsOutput::Respond {
             conn,
             response: Box::new(r.response),
         });
@@ -934,6 +1143,7 @@ impl Hems {
         now: Timestamp,
     ) {
         let device = accepted.device_id().device_key();
+        self.touch(&device);
         self.devices.entry(device.clone()).or_default().device_id = accepted.device_id().clone();
         let session = accepted.into_session(self.session_config.clone());
         self.live_by_device
@@ -960,6 +1170,7 @@ impl Hems {
             let _ = live.session.handle_input(AcsInput::ConnectionClosed(now));
             self.drain(conn, now);
             self.remove_live(conn);
+            self.persist_dirty();
         }
     }
 
@@ -1043,23 +1254,29 @@ impl Hems {
                 .drain(..)
                 .partition(|e| e.transfer_deadline.is_some_and(|d| now >= d));
             rec.awaiting_transfer = keep;
+            for e in &late {
+                note_done(rec, e);
+            }
+            if !late.is_empty() && self.config.persist_changes {
+                self.dirty.insert(key.clone());
+            }
             for e in late {
-                self.outputs
-                    .push_back(HemsOutput::Event(HemsEvent::ProcedureFinished {
-                        id: e.id,
-                        device: key.clone(),
-                        outcome: ProcedureOutcome::TimedOut,
-                    }));
+                self.outputs.event(HemsEvent::ProcedureFinished {
+                    id: e.id,
+                    device: key.clone(),
+                    outcome: ProcedureOutcome::TimedOut,
+                });
             }
             if ask {
                 self.connection_request(&key, now);
             }
         }
+        self.persist_dirty();
     }
 
     /// The next output; drain until `Timeout` or `Idle` after every input and command.
     pub fn poll_output(&mut self) -> HemsOutput {
-        if let Some(o) = self.outputs.pop_front() {
+        if let Some(o) = self.outputs.queue.pop_front() {
             return o;
         }
         let sessions = self.session_deadlines.first().map(|(t, _)| *t);
@@ -1073,6 +1290,8 @@ impl Hems {
     fn drain(&mut self, conn: ConnectionId, now: Timestamp) {
         self.drain_outputs(conn, now);
         self.refresh_deadline(conn);
+        // what changed after the last response (a session's end) is stored too
+        self.persist_dirty();
     }
 
     fn drain_outputs(&mut self, conn: ConnectionId, now: Timestamp) {
@@ -1081,10 +1300,14 @@ impl Hems {
                 return;
             };
             match live.session.poll_output() {
-                Output::Transmit(response) => self.outputs.push_back(HemsOutput::Respond {
-                    conn,
-                    response: Box::new(response),
-                }),
+                Output::Transmit(response) => {
+                    // write before send: what this response acknowledges is stored first
+                    self.persist_dirty();
+                    self.outputs.push(HemsOutput::Respond {
+                        conn,
+                        response: Box::new(response),
+                    });
+                }
                 Output::Event(e) => self.on_event(conn, e, now),
                 Output::Timeout(_) | Output::Idle => return,
             }
@@ -1092,10 +1315,11 @@ impl Hems {
     }
 
     fn on_event(&mut self, conn: ConnectionId, e: AcsEvent, now: Timestamp) {
-        let Some(live) = self.live.get_mut(&conn) else {
+        let Some(device) = self.live.get(&conn).map(|l| l.device.clone()) else {
             return;
         };
-        let device = live.device.clone();
+        self.touch(&device);
+        let live = self.live.get_mut(&conn).expect("checked");
         let rec = self.devices.entry(device.clone()).or_default();
         match e {
             AcsEvent::Informed { inform, .. } => {
@@ -1125,21 +1349,19 @@ impl Hems {
                         ipsec = Some(p.value.as_str().to_owned());
                     }
                 }
-                self.outputs
-                    .push_back(HemsOutput::Event(HemsEvent::Informed {
-                        device: device.clone(),
-                        events: inform.event.clone(),
-                        bootstrap,
-                    }));
+                self.outputs.event(HemsEvent::Informed {
+                    device: device.clone(),
+                    events: inform.event.clone(),
+                    bootstrap,
+                });
                 if let Some(new) = ipsec {
                     if rec.ipsec_address.as_deref() != Some(new.as_str()) {
                         let old = rec.ipsec_address.replace(new.clone());
-                        self.outputs
-                            .push_back(HemsOutput::Event(HemsEvent::IpsecAddressChanged {
-                                device: device.clone(),
-                                old,
-                                new,
-                            }));
+                        self.outputs.event(HemsEvent::IpsecAddressChanged {
+                            device: device.clone(),
+                            old,
+                            new,
+                        });
                     }
                 }
                 rec.connection_request = None;
@@ -1158,14 +1380,13 @@ impl Hems {
                             return;
                         }
                         Err(err) => {
+                            note_done(rec, &entry);
                             let fault = Fault::new(FaultCode::AcsInvalidArguments, err.to_string());
-                            self.outputs.push_back(HemsOutput::Event(
-                                HemsEvent::ProcedureFinished {
-                                    id: entry.id,
-                                    device: device.clone(),
-                                    outcome: ProcedureOutcome::Fault(fault),
-                                },
-                            ));
+                            self.outputs.event(HemsEvent::ProcedureFinished {
+                                id: entry.id,
+                                device: device.clone(),
+                                outcome: ProcedureOutcome::Fault(fault),
+                            });
                         }
                     }
                 }
@@ -1197,6 +1418,7 @@ impl Hems {
                     (None, None, None) => None,
                 };
                 if let Some(entry) = entry {
+                    note_done(rec, &entry);
                     let outcome = if tc.fault_struct.is_success() {
                         ProcedureOutcome::Success {
                             response: entry.response.clone().unwrap_or(Body::DownloadResponse(
@@ -1210,12 +1432,11 @@ impl Hems {
                     } else {
                         ProcedureOutcome::TransferFailed(tc)
                     };
-                    self.outputs
-                        .push_back(HemsOutput::Event(HemsEvent::ProcedureFinished {
-                            id: entry.id,
-                            device,
-                            outcome,
-                        }));
+                    self.outputs.event(HemsEvent::ProcedureFinished {
+                        id: entry.id,
+                        device,
+                        outcome,
+                    });
                 }
             }
             AcsEvent::CpeRequest { .. } => {}
@@ -1243,12 +1464,12 @@ impl Hems {
                         transfer: None,
                     },
                 };
-                self.outputs
-                    .push_back(HemsOutput::Event(HemsEvent::ProcedureFinished {
-                        id: entry.id,
-                        device,
-                        outcome,
-                    }));
+                note_done(rec, &entry);
+                self.outputs.event(HemsEvent::ProcedureFinished {
+                    id: entry.id,
+                    device,
+                    outcome,
+                });
             }
             AcsEvent::Ended(outcome) => {
                 // unanswered requests go back to the front of the queue, in order
@@ -1258,11 +1479,10 @@ impl Hems {
                 }
                 let more = !rec.queue.is_empty();
                 let asked = rec.connection_request.is_some();
-                self.outputs
-                    .push_back(HemsOutput::Event(HemsEvent::SessionEnded {
-                        device: device.clone(),
-                        outcome,
-                    }));
+                self.outputs.event(HemsEvent::SessionEnded {
+                    device: device.clone(),
+                    outcome,
+                });
                 // procedures submitted too late for this session: ask for another, unless a
                 // Connection Request is already out (its session may be starting right now)
                 if more && !asked {
@@ -1271,7 +1491,7 @@ impl Hems {
                 let others = self.device_in_session(&device, Some(conn), true);
                 if self.config.external_store && !others && !more {
                     if let Some(record) = self.devices.remove(&device) {
-                        self.outputs.push_back(HemsOutput::StoreDevice {
+                        self.outputs.push(HemsOutput::StoreDevice {
                             device,
                             record: Box::new(record),
                         });
@@ -1280,6 +1500,26 @@ impl Hems {
             }
         }
     }
+}
+
+/// Notes a finished procedure's key (if it had one) among its device's done keys.
+fn note_done(rec: &mut DeviceRecord, entry: &ProcedureEntry) {
+    if let Some(key) = &entry.key {
+        rec.done_keys.push_back((key.clone(), entry.id));
+        while rec.done_keys.len() > DONE_KEYS_KEPT {
+            rec.done_keys.pop_front();
+        }
+    }
+}
+
+/// A digest of a record, to tell whether it changed since it was last persisted.
+fn record_digest(record: &DeviceRecord) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    serde_json::to_vec(record)
+        .expect("records serialize")
+        .hash(&mut h);
+    h.finish()
 }
 
 /// The request that runs a procedure (a Download gets its CommandKey once, so that a resend
@@ -1354,6 +1594,7 @@ mod tests {
             command_key: None,
             transfer_deadline: deadline,
             response: None,
+            key: None,
         };
         let mut rec = DeviceRecord {
             queue: [entry(Some(Timestamp(9_000))), entry(None)].into(),
