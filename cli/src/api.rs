@@ -12,9 +12,8 @@ use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
 
-use crate::demo::{now, resolve_urls, HemsState, Scripted};
+use crate::demo::{now, resolve_urls, HemsState, Scripted, STORE_WAIT};
 
 /// The largest request body the API reads.
 const MAX_BODY: usize = 1 << 20;
@@ -26,8 +25,6 @@ pub(crate) struct Api {
     pub(crate) token: Arc<str>,
     /// The HeMS's own base URL, for download URLs given as a path (`/files/NAME`).
     pub(crate) base: Arc<str>,
-    /// Tells the main loop which device's record changed (for the store).
-    pub(crate) changed: mpsc::UnboundedSender<String>,
 }
 
 fn token_ok(req: &Request<Incoming>, token: &str) -> bool {
@@ -94,12 +91,22 @@ async fn handle(
     if let Err(e) = s.procedure.check() {
         return Ok(error(400, e));
     }
-    let id = {
+    let (id, mut forwarded) = {
         let mut st = state.lock().expect("state");
         let t = now(st.start);
-        st.hems.submit(&s.device, s.procedure, t)
+        let id = match &s.key {
+            Some(key) => st.hems.submit_keyed(&s.device, s.procedure, key, t),
+            None => st.hems.submit(&s.device, s.procedure, t),
+        };
+        (id, st.forward())
     };
-    let _ = api.changed.send(s.device);
+    // the id acknowledges the submission: it is stored first (with --store)
+    if !forwarded.committed(STORE_WAIT).await {
+        return Ok(error(
+            503,
+            "the store did not take the procedure; try again (with a key)",
+        ));
+    }
     Ok(json(201, serde_json::json!({ "id": id.0 })))
 }
 

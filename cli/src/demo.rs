@@ -94,6 +94,34 @@ pub(crate) struct HemsState {
     pub(crate) store_healthy: Option<Arc<std::sync::atomic::AtomicBool>>,
     /// Shutting down: sessions in progress finish, new ones get 503.
     pub(crate) shutting_down: bool,
+    /// The store's writer (`--store`): the HeMS then persists every change before it sends
+    /// what acknowledges it.
+    pub(crate) store: Option<crate::store::StoreWriter>,
+}
+
+/// How long a response waits for the store to commit what it acknowledges before the HeMS
+/// gives up on it (503: the HeNB comes back later).
+pub(crate) const STORE_WAIT: Duration = Duration::from_secs(5);
+
+/// What the HeMS produced for a caller: its responses, and the receipts of the store writes
+/// that must be committed before any of them is sent (write before send).
+#[must_use]
+pub(crate) struct Forwarded {
+    pub(crate) responses: Vec<HemsOutput>,
+    writes: Vec<oneshot::Receiver<()>>,
+}
+
+impl Forwarded {
+    /// Waits for the store to commit the writes, at most `limit`: whether it did.
+    pub(crate) async fn committed(&mut self, limit: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
+        for write in self.writes.drain(..) {
+            if !matches!(tokio::time::timeout_at(deadline, write).await, Ok(Ok(()))) {
+                return false;
+            }
+        }
+        true
+    }
 }
 
 /// One procedure for a device, as scripts and the API give it.
@@ -108,6 +136,10 @@ pub(crate) struct Scripted {
     /// the HeMS reaches the device with a Connection Request). Scripts only.
     #[serde(default)]
     pub(crate) delay_ms: u64,
+    /// The submitter's key: the same key again for a device is the same procedure (run
+    /// once). A script entry without one gets its file's name and position.
+    #[serde(default)]
+    pub(crate) key: Option<String>,
 }
 
 /// A download URL given as a path (`/files/cfg.xml`) means this HeMS's own file server.
@@ -122,11 +154,35 @@ pub(crate) fn resolve_urls(p: &mut Procedure, base: &str) {
 }
 
 impl HemsState {
-    pub(crate) fn forward(&mut self) -> Vec<HemsOutput> {
-        let mut mine = Vec::new();
+    /// Takes the HeMS's outputs: responses for the caller, store writes to the writer (their
+    /// receipts for the caller to wait on), the rest to the main loop.
+    pub(crate) fn forward(&mut self) -> Forwarded {
+        let mut mine = Forwarded {
+            responses: Vec::new(),
+            writes: Vec::new(),
+        };
         loop {
             match self.hems.poll_output() {
-                o @ HemsOutput::Respond { .. } => mine.push(o),
+                o @ HemsOutput::Respond { .. } => mine.responses.push(o),
+                HemsOutput::Persist {
+                    device,
+                    change,
+                    events,
+                } => match &self.store {
+                    Some(store) => {
+                        let lines = events
+                            .iter()
+                            .map(|e| serde_json::to_string(e).expect("events serialize"))
+                            .collect();
+                        let next = self.hems.next_procedure_id();
+                        mine.writes.push(store.persist(device, change, lines, next));
+                    }
+                    None => {
+                        for e in events {
+                            let _ = self.events.send(HemsOutput::Event(e));
+                        }
+                    }
+                },
                 HemsOutput::Timeout(_) | HemsOutput::Idle => return mine,
                 other => {
                     let _ = self.events.send(other);
@@ -220,7 +276,7 @@ async fn hems_request(
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
         if !st.hems.handle_request_head(conn, &h, t) {
-            let refusal = st.forward().into_iter().find_map(|o| match o {
+            let refusal = st.forward().responses.into_iter().find_map(|o| match o {
                 HemsOutput::Respond { conn: c, response } if c == conn => Some(response),
                 _ => None,
             });
@@ -239,54 +295,74 @@ async fn hems_request(
         Ok(Err(_)) => return Ok(status_response(400)),
         Err(_) => return Ok(status_response(408)),
     };
-    let mut st = state.lock().expect("state");
-    if st.shutting_down && !st.hems.has_session(conn) {
-        // the process began to stop while the body arrived: no new session now
-        return Ok(status_response(503));
-    }
-    let t = now(st.start);
-    let h: Vec<(&str, &str)> = headers
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    // describing the messages costs decodes: only when someone looks
-    let observed = !st.quiet || st.trace.is_recording();
-    let mut name = String::new();
-    if observed {
-        let who = decode(&body).ok().and_then(|e| match e.body {
-            Body::Inform(i) => Some(i.device_id.serial_number),
-            _ => None,
-        });
-        if let Some(serial) = who {
-            st.names.insert(conn.to_string(), serial);
+    // the state's lock is held within this block only: never across an await
+    let (r, mut forwarded, name, observed) = {
+        let mut st = state.lock().expect("state");
+        if st.shutting_down && !st.hems.has_session(conn) {
+            // the process began to stop while the body arrived: no new session now
+            return Ok(status_response(503));
         }
-        name = st
-            .names
-            .get(&conn.to_string())
-            .cloned()
-            .unwrap_or_else(|| format!("conn {conn}"));
-        let what = describe(&body);
-        st.trace.record(&name, "HeMS", &what);
-        if !st.quiet {
-            println!("    {name:<10} -> HeMS        {what}");
-        }
-    }
-    tracing::trace!(conn, bytes = body.len(), "HTTP request");
-    st.hems.handle_http_request(conn, &h, &body, t);
-    let mut response = None;
-    for o in st.forward() {
-        if let HemsOutput::Respond {
-            conn: c,
-            response: r,
-        } = o
-        {
-            if c == conn {
-                response = Some(r);
+        let t = now(st.start);
+        let h: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        // describing the messages costs decodes: only when someone looks
+        let observed = !st.quiet || st.trace.is_recording();
+        let mut name = String::new();
+        if observed {
+            let who = decode(&body).ok().and_then(|e| match e.body {
+                Body::Inform(i) => Some(i.device_id.serial_number),
+                _ => None,
+            });
+            if let Some(serial) = who {
+                st.names.insert(conn.to_string(), serial);
+            }
+            name = st
+                .names
+                .get(&conn.to_string())
+                .cloned()
+                .unwrap_or_else(|| format!("conn {conn}"));
+            let what = describe(&body);
+            st.trace.record(&name, "HeMS", &what);
+            if !st.quiet {
+                println!("    {name:<10} -> HeMS        {what}");
             }
         }
+        tracing::trace!(conn, bytes = body.len(), "HTTP request");
+        st.hems.handle_http_request(conn, &h, &body, t);
+        let mut forwarded = st.forward();
+        let mut response = None;
+        for o in forwarded.responses.drain(..) {
+            if let HemsOutput::Respond {
+                conn: c,
+                response: r,
+            } = o
+            {
+                if c == conn {
+                    response = Some(r);
+                }
+            }
+        }
+        let r = response.expect("the HeMS answers every request");
+        (r, forwarded, name, observed)
+    };
+    // write before send: what the response acknowledges is committed first; if the store
+    // cannot take it, the response is not sent (the HeNB comes back later)
+    if !forwarded.committed(STORE_WAIT).await {
+        tracing::warn!(
+            conn,
+            "the store did not commit in time: 503 instead of the response"
+        );
+        let mut busy = status_response(503);
+        busy.headers_mut().insert(
+            hyper::header::CONNECTION,
+            hyper::header::HeaderValue::from_static("close"),
+        );
+        return Ok(busy);
     }
-    let r = response.expect("the HeMS answers every request");
     if observed {
+        let mut st = state.lock().expect("state");
         let what = if r.body.is_empty() {
             format!("HTTP {}", r.status)
         } else {
@@ -313,7 +389,7 @@ pub(crate) fn spawn_hems_timers(state: Arc<Mutex<HemsState>>) {
             let mut s = state.lock().expect("state");
             let t = now(s.start);
             s.hems.handle_timeout(t);
-            drop(s.forward());
+            drop(s.forward()); // the store writes go on without anyone waiting
         }
     });
 }
@@ -499,9 +575,7 @@ async fn serve_connection(
     let mut s = st.lock().expect("state");
     let t = now(s.start);
     s.hems.handle_connection_closed(conn, t);
-    for o in s.forward() {
-        drop(o);
-    }
+    drop(s.forward());
 }
 
 /// Commands to a HeNB task.
@@ -1086,6 +1160,7 @@ pub async fn run(henbs: usize, quiet: bool, html: Option<&str>) -> Result<bool, 
         },
         store_healthy: None,
         shutting_down: false,
+        store: None,
     }));
     let (addr, _) = serve_hems(
         state.clone(),

@@ -13,6 +13,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod api;
 mod demo;
+mod events;
 mod limits;
 mod report;
 mod serve;

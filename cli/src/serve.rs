@@ -2,7 +2,6 @@
 //! its own, to test someone else's HeNB or HeMS (plain HTTP for now).
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -20,6 +19,7 @@ use crate::demo::{
     now, resolve_urls, run_henb, send_connection_request, serve_connection_requests, serve_hems,
     spawn_hems_timers, CrRoutes, HemsState, Scripted, SharedStats,
 };
+use crate::events::EventLog;
 use crate::report::Trace;
 use crate::shutdown::Shutdown;
 use crate::store::{Store, StoreHealth, StoreWriter};
@@ -283,25 +283,37 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
         }
         None => Vec::new(),
     };
-    let mut pending: HashMap<String, Vec<(Procedure, u64)>> = HashMap::new();
     for s in &scripted {
         let mut p = s.procedure.clone();
         resolve_urls(&mut p, "http://hems");
         p.check()
             .map_err(|e| format!("script: {}: {e}", s.device))?;
     }
-    for s in scripted {
-        pending
+    // each entry has a key (its own, or the script's name and its position), so that a
+    // restart with the same command line submits nothing twice
+    let script_name = script
+        .as_deref()
+        .map(|p| {
+            std::path::Path::new(p)
+                .file_name()
+                .map_or(p.to_owned(), |n| n.to_string_lossy().into_owned())
+        })
+        .unwrap_or_default();
+    let mut scripts = Scripts {
+        pending: HashMap::new(),
+        start,
+    };
+    for (i, s) in scripted.into_iter().enumerate() {
+        let key = s
+            .key
+            .unwrap_or_else(|| format!("script:{script_name}#{}", i + 1));
+        scripts
+            .pending
             .entry(s.device)
             .or_default()
-            .push((s.procedure, s.delay_ms));
+            .push((s.procedure, s.delay_ms, key));
     }
-    let mut log: Box<dyn Write + Send> = match &events {
-        Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path).map_err(|e| format!("cannot write {path}: {e}"))?,
-        )),
-        None => Box::new(std::io::stdout()),
-    };
+    let mut log = EventLog::open(events.as_deref())?;
     let (tx, mut rx) = mpsc::unbounded_channel();
     let mut hems = Hems::new(HemsConfig {
         auth: trust.auth,
@@ -311,6 +323,8 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
             Registration::Open
         },
         max_devices,
+        // write before send: every change is stored before what acknowledges it leaves
+        persist_changes: store.is_some(),
         ..HemsConfig::default()
     });
     if let Some(table) = trust.devices {
@@ -327,16 +341,26 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
         trace: Trace::default(),
         store_healthy: None,
         shutting_down: false,
+        store: None,
     }));
     let (health_tx, mut health) = mpsc::unbounded_channel();
+    // committed events, numbered, from the store's outbox
+    let (published_tx, mut published) = mpsc::unbounded_channel::<(i64, String)>();
     let writer = match store {
         Some(mut st) => {
             let n = st.load_into(&mut state.lock().expect("state").hems)?;
             if n > 0 {
                 tracing::info!("{n} device records loaded from the store");
             }
-            let writer = StoreWriter::spawn(st, health_tx);
-            state.lock().expect("state").store_healthy = Some(writer.healthy());
+            // what an earlier process committed and did not publish is published now
+            for event in st.outbox_after(log.last_seq)? {
+                let _ = published_tx.send(event);
+            }
+            st.published(log.last_seq)?;
+            let writer = StoreWriter::spawn(st, health_tx, published_tx);
+            let mut s = state.lock().expect("state");
+            s.store_healthy = Some(writer.healthy());
+            s.store = Some(writer.clone());
             Some(writer)
         }
         None => None,
@@ -352,21 +376,18 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
     let mut draining: Option<tokio::time::Instant> = None;
     eprintln!("HeMS listening on {scheme}://{addr}/cwmp");
     let base = format!("{scheme}://{addr}");
-    // delayed and API submissions tell the loop which device changed, for the store
-    let (submitted_tx, mut submitted) = mpsc::unbounded_channel::<String>();
     if let Some((listen, token)) = api {
         let api = Api {
             token: token.into(),
             base: base.as_str().into(),
-            changed: submitted_tx.clone(),
         };
         let addr = serve_api(state.clone(), &listen, api)
             .await
             .map_err(|e| format!("cannot listen on {listen} (--api-listen): {e}"))?;
         eprintln!("API listening on http://{addr}/api/procedures");
     }
-    for procs in pending.values_mut() {
-        for (p, _) in procs {
+    for procs in scripts.pending.values_mut() {
+        for (p, _, _) in procs {
             resolve_urls(p, &base);
         }
     }
@@ -379,24 +400,43 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
         }
     };
     tokio::pin!(until_deadline);
-    let save = |device: &str| {
-        if let Some(w) = &writer {
-            w.save(&mut state.lock().expect("state").hems, device);
+    // the highest outbox number written to the events file and not yet reported as such
+    let mut unreported: Option<i64> = None;
+    // at the end, what was acknowledged reaches the store and its events the file (bounded:
+    // a store that stays locked loses the race, and says so)
+    let finish = |log: &mut EventLog,
+                  published: &mut mpsc::UnboundedReceiver<(i64, String)>,
+                  rx: &mut mpsc::UnboundedReceiver<HemsOutput>|
+     -> Result<(), String> {
+        while let Ok(o) = rx.try_recv() {
+            if let HemsOutput::Event(e) = o {
+                log.write(&serde_json::to_string(&e).expect("events serialize"), None)?;
+            }
         }
-    };
-    // at the end, what was acknowledged reaches the store (bounded: a store that stays
-    // locked loses the race, and says so)
-    let finish = |log: &mut Box<dyn Write + Send>| -> Result<(), String> {
         if let Some(w) = &writer {
             if !w.flush(Duration::from_secs(10)) {
                 eprintln!("femtocwmp: the store did not take the last records within 10 s");
             }
+            while let Ok((seq, line)) = published.try_recv() {
+                log.write(&line, Some(seq))?;
+            }
+            log.flush()?;
+            w.published(log.last_seq);
+            w.flush(Duration::from_secs(1));
         }
-        log.flush().map_err(|e| format!("cannot write events: {e}"))
+        log.flush()
     };
     loop {
-        let next = tokio::select! {
-            _ = &mut until_deadline => return finish(&mut log),
+        // a burst is written at once; a quiet moment is flushed, then the store hears which
+        // of its outbox events the file holds
+        if rx.is_empty() && published.is_empty() {
+            log.flush()?;
+            if let (Some(seq), Some(w)) = (unreported.take(), &writer) {
+                w.published(seq);
+            }
+        }
+        let (event, seq) = tokio::select! {
+            _ = &mut until_deadline => return finish(&mut log, &mut published, &mut rx),
             signal = &mut signal, if draining.is_none() => {
                 let name = signal.map_err(|e| format!("cannot watch signals: {e}"))?;
                 eprintln!(
@@ -418,22 +458,8 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
                             connections.open()
                         );
                     }
-                    // what the sessions produced last reaches the store and the events
-                    while let Ok(o) = rx.try_recv() {
-                        if let HemsOutput::Event(e) = o {
-                            if !matches!(e, HemsEvent::Refused { .. }) {
-                                save(e.device());
-                            }
-                            let line = serde_json::to_string(&e).expect("events serialize");
-                            writeln!(log, "{line}").map_err(|e| format!("cannot write events: {e}"))?;
-                        }
-                    }
-                    return finish(&mut log);
+                    return finish(&mut log, &mut published, &mut rx);
                 }
-                continue;
-            }
-            Some(device) = submitted.recv() => {
-                save(&device);
                 continue;
             }
             Some(h) = health.recv() => {
@@ -444,91 +470,119 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
                     }
                     StoreHealth::Recovered => serde_json::json!({ "StoreRecovered": {} }),
                 };
-                writeln!(log, "{line}").map_err(|e| format!("cannot write events: {e}"))?;
-                log.flush().map_err(|e| format!("cannot write events: {e}"))?;
+                log.write(&line.to_string(), None)?;
                 continue;
             }
-            next = rx.recv() => next,
-        };
-        match next {
-            Some(HemsOutput::Event(e)) => {
-                if let HemsEvent::Informed { device, .. } = &e {
-                    for (p, delay) in pending.remove(device).unwrap_or_default() {
-                        if delay == 0 {
-                            // at once and in script order
-                            let mut s = state.lock().expect("state");
-                            s.hems.submit(device, p, now(start));
-                            continue;
+            Some((seq, line)) = published.recv() => {
+                match serde_json::from_str::<HemsEvent>(&line) {
+                    Ok(e) => (e, Some((seq, line))),
+                    Err(e) => {
+                        tracing::warn!("the outbox holds an unreadable event ({e}): {line}");
+                        continue;
+                    }
+                }
+            }
+            next = rx.recv() => match next {
+                Some(HemsOutput::Event(e)) => (e, None),
+                Some(HemsOutput::ConnectionRequest { device, .. }) if draining.is_some() => {
+                    // the record keeps it due: the next process asks
+                    tracing::debug!("Connection Request to {device} left to the next process");
+                    continue;
+                }
+                Some(HemsOutput::ConnectionRequest {
+                    device,
+                    url,
+                    username,
+                    password,
+                }) => {
+                    tokio::spawn(async move {
+                        if let Err(e) = send_connection_request(url, username, password).await {
+                            tracing::warn!("Connection Request to {device} failed: {e}");
                         }
-                        let (state, device) = (state.clone(), device.clone());
-                        let submitted_tx = submitted_tx.clone();
-                        tokio::spawn(async move {
-                            tokio::time::sleep(Duration::from_millis(delay)).await;
-                            let mut s = state.lock().expect("state");
-                            s.hems.submit(&device, p, now(start));
-                            let _ = submitted_tx.send(device);
-                        });
-                    }
+                    });
+                    continue;
                 }
-                if !matches!(e, HemsEvent::Refused { .. }) {
-                    save(e.device());
-                }
-                match &e {
-                    HemsEvent::Refused {
-                        device,
-                        peer,
-                        status,
-                        reason,
-                    } => tracing::warn!(
-                        device = device.as_str(),
-                        peer = peer.as_deref().unwrap_or(""),
-                        status,
-                        "refused: {reason}"
-                    ),
-                    HemsEvent::ProcedureFinished {
-                        id,
-                        device,
-                        outcome,
-                    } => tracing::info!(
-                        device = device.as_str(),
-                        id = id.0,
-                        success = outcome.is_success(),
-                        "procedure finished"
-                    ),
-                    HemsEvent::SessionEnded { device, outcome } => tracing::debug!(
-                        device = device.as_str(),
-                        reason = ?outcome.reason,
-                        "session ended"
-                    ),
-                    _ => {}
-                }
-                let line = serde_json::to_string(&e).expect("events serialize");
-                writeln!(log, "{line}").map_err(|e| format!("cannot write events: {e}"))?;
-                if rx.is_empty() {
-                    // a burst is written at once; a quiet moment is flushed at once
-                    log.flush()
-                        .map_err(|e| format!("cannot write events: {e}"))?;
-                }
-            }
-            Some(HemsOutput::ConnectionRequest { device, .. }) if draining.is_some() => {
-                // the record keeps it due: the next process asks
-                tracing::debug!("Connection Request to {device} left to the next process");
-            }
-            Some(HemsOutput::ConnectionRequest {
-                device,
-                url,
-                username,
-                password,
-            }) => {
-                tokio::spawn(async move {
-                    if let Err(e) = send_connection_request(url, username, password).await {
-                        tracing::warn!("Connection Request to {device} failed: {e}");
-                    }
-                });
-            }
-            Some(_) => {}
-            None => return finish(&mut log),
+                Some(_) => continue,
+                None => return finish(&mut log, &mut published, &mut rx),
+            },
+        };
+        if let HemsEvent::Informed { device, .. } = &event {
+            scripts.on_informed(device, &state);
         }
+        trace_event(&event);
+        match seq {
+            Some((seq, line)) => {
+                log.write(&line, Some(seq))?;
+                unreported = Some(seq);
+            }
+            None => log.write(
+                &serde_json::to_string(&event).expect("events serialize"),
+                None,
+            )?,
+        }
+    }
+}
+
+/// Scripted procedures not yet submitted, by device: (procedure, delay in ms, key).
+struct Scripts {
+    pending: HashMap<String, Vec<(Procedure, u64, String)>>,
+    start: Instant,
+}
+
+impl Scripts {
+    /// `device` informed: its scripted procedures are submitted (keyed: one already
+    /// submitted by an earlier process is not submitted again).
+    fn on_informed(&mut self, device: &str, state: &Arc<Mutex<HemsState>>) {
+        let start = self.start;
+        for (p, delay, key) in self.pending.remove(device).unwrap_or_default() {
+            if delay == 0 {
+                // at once and in script order
+                let mut s = state.lock().expect("state");
+                s.hems.submit_keyed(device, p, &key, now(start));
+                drop(s.forward()); // its store write goes on; nobody waits for an answer
+                continue;
+            }
+            let (state, device) = (state.clone(), device.to_owned());
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(delay)).await;
+                let mut s = state.lock().expect("state");
+                s.hems.submit_keyed(&device, p, &key, now(start));
+                drop(s.forward());
+            });
+        }
+    }
+}
+
+/// Diagnostics for an event, on standard error.
+fn trace_event(e: &HemsEvent) {
+    match e {
+        HemsEvent::Refused {
+            device,
+            peer,
+            status,
+            reason,
+        } => tracing::warn!(
+            device = device.as_str(),
+            peer = peer.as_deref().unwrap_or(""),
+            status,
+            "refused: {reason}"
+        ),
+        HemsEvent::ProcedureFinished {
+            id,
+            device,
+            outcome,
+        } => tracing::info!(
+            device = device.as_str(),
+            id = id.0,
+            success = outcome.is_success(),
+            "procedure finished"
+        ),
+        HemsEvent::SessionEnded { device, outcome } => tracing::debug!(
+            device = device.as_str(),
+            reason = ?outcome.reason,
+            "session ended"
+        ),
+        _ => {}
     }
 }
 

@@ -15,6 +15,14 @@
 //! never stalls the HeMS: each device's latest record waits there until it is written, a
 //! failing write is retried with a backoff, and the HeMS is told when the store becomes
 //! unavailable and when it is back.
+//!
+//! Write before send: the HeMS runs with `persist_changes`, and each
+//! [`femtocwmp::hems::HemsOutput::Persist`] — a record's change and the device's events — is
+//! one transaction here; the response that follows it waits for the commit
+//! ([`StoreWriter::persist`] gives a receipt). The events go into an outbox table in that
+//! transaction and are published from there (`seq` numbers them), so that a crash between
+//! the commit and the events file loses none and repeats none. The next procedure id is
+//! kept too: ids are never reused across restarts.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,8 +30,9 @@ use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use femtocwmp::hems::{DeviceChange, DeviceRecord, Hems};
+use femtocwmp::hems::{DeviceChange, DeviceRecord, Hems, ProcedureId};
 use rusqlite::Connection;
+use tokio::sync::oneshot;
 
 /// How long one write waits for a lock held by someone else before it counts as failed.
 const BUSY_TIMEOUT: Duration = Duration::from_millis(250);
@@ -64,7 +73,15 @@ impl Store {
                  name TEXT NOT NULL,
                  value TEXT NOT NULL,
                  PRIMARY KEY (device, name)
-             ) WITHOUT ROWID;",
+             ) WITHOUT ROWID;
+             CREATE TABLE IF NOT EXISTS meta (
+                 name TEXT PRIMARY KEY,
+                 value INTEGER NOT NULL
+             );
+             CREATE TABLE IF NOT EXISTS outbox (
+                 seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                 line TEXT NOT NULL
+             );",
         )
         .map_err(err)?;
         // stores written before rows had a clock origin: 0 reads as unknown (not shifted)
@@ -135,12 +152,30 @@ impl Store {
                 let (name, value) = row.map_err(err)?;
                 record.parameters.entry(name).or_insert(value);
             }
-            hems.import_device(record);
+            hems.import_device_as(&key, record);
             n += 1;
         }
         drop((stmt, params));
+        let next: Option<i64> = self
+            .db
+            .query_row(
+                "SELECT value FROM meta WHERE name = 'next_procedure_id'",
+                [],
+                |r| r.get(0),
+            )
+            .map(Some)
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                e => Err(err(e)),
+            })?;
+        if let Some(next) = next {
+            hems.reserve_procedure_ids(ProcedureId(next as u64));
+        }
         if !moved.is_empty() {
-            self.write(&moved)?;
+            self.write(&Batch {
+                changes: moved,
+                ..Batch::default()
+            })?;
         }
         Ok(n)
     }
@@ -152,15 +187,41 @@ impl Store {
         let Some(change) = hems.take_device_change(device) else {
             return Ok(0);
         };
-        self.write(&BTreeMap::from([(device.to_owned(), change)]))
+        self.write(&Batch {
+            changes: BTreeMap::from([(device.to_owned(), change)]),
+            ..Batch::default()
+        })
+        .map(|(rows, _)| rows)
     }
 
-    /// Writes these changes (device key -> change) in one transaction; returns how many
-    /// rows were written.
-    fn write(&mut self, changes: &BTreeMap<String, DeviceChange>) -> Result<usize, String> {
+    /// The events in the outbox after `seq` (written, not yet published), in order.
+    pub fn outbox_after(&self, seq: i64) -> Result<Vec<(i64, String)>, String> {
+        let err = |e: rusqlite::Error| format!("store {}: {e}", self.path);
+        let mut stmt = self
+            .db
+            .prepare("SELECT seq, line FROM outbox WHERE seq > ?1 ORDER BY seq")
+            .map_err(err)?;
+        let rows = stmt
+            .query_map([seq], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(err)?;
+        rows.collect::<Result<_, _>>().map_err(err)
+    }
+
+    /// Forgets the outbox's events up to `seq`: they are published.
+    pub fn published(&mut self, seq: i64) -> Result<(), String> {
+        self.db
+            .execute("DELETE FROM outbox WHERE seq <= ?1", [seq])
+            .map(drop)
+            .map_err(|e| format!("store {}: {e}", self.path))
+    }
+
+    /// Writes a batch in one transaction; returns how many record and parameter rows were
+    /// written, and the events with the sequence numbers they got.
+    fn write(&mut self, batch: &Batch) -> Result<(usize, Vec<(i64, String)>), String> {
         let err = |e: rusqlite::Error| format!("store {}: {e}", self.path);
         let tx = self.db.transaction().map_err(err)?;
         let mut rows = 0;
+        let mut events = Vec::with_capacity(batch.events.len());
         {
             let mut upsert = tx
                 .prepare_cached(
@@ -175,7 +236,7 @@ impl Store {
                      ON CONFLICT(device, name) DO UPDATE SET value = excluded.value",
                 )
                 .map_err(err)?;
-            for (device, change) in changes {
+            for (device, change) in &batch.changes {
                 let json = serde_json::to_string(&change.record).expect("records serialize");
                 rows += upsert
                     .execute((device, json, self.epoch_ms as i64))
@@ -184,9 +245,24 @@ impl Store {
                     rows += parameter.execute((device, name, value)).map_err(err)?;
                 }
             }
+            let mut outbox = tx
+                .prepare_cached("INSERT INTO outbox (line) VALUES (?1)")
+                .map_err(err)?;
+            for line in &batch.events {
+                outbox.execute([line]).map_err(err)?;
+                events.push((tx.last_insert_rowid(), line.clone()));
+            }
+            if let Some(next) = batch.next_id {
+                tx.execute(
+                    "INSERT INTO meta (name, value) VALUES ('next_procedure_id', ?1)
+                     ON CONFLICT(name) DO UPDATE SET value = max(value, excluded.value)",
+                    [next as i64],
+                )
+                .map_err(err)?;
+            }
         }
         tx.commit().map_err(err)?;
-        Ok(rows)
+        Ok((rows, events))
     }
 }
 
@@ -199,8 +275,34 @@ pub enum StoreHealth {
     Recovered,
 }
 
+/// What waits for the next transaction.
+#[derive(Default)]
+struct Batch {
+    /// Each device's change (merged: the newest record, every new parameter value).
+    changes: BTreeMap<String, DeviceChange>,
+    /// Event lines for the outbox, in the order they came.
+    events: Vec<String>,
+    /// The next procedure id, if it moved.
+    next_id: Option<u64>,
+    /// Who waits for this batch's commit.
+    receipts: Vec<oneshot::Sender<()>>,
+}
+
+impl Batch {
+    fn is_empty(&self) -> bool {
+        self.changes.is_empty() && self.events.is_empty() && self.next_id.is_none()
+    }
+}
+
 enum Job {
-    Record(String, Box<DeviceChange>),
+    Change {
+        device: String,
+        change: Box<DeviceChange>,
+        events: Vec<String>,
+        next_id: u64,
+        receipt: Option<oneshot::Sender<()>>,
+    },
+    Published(i64),
     Flush(mpsc::Sender<()>),
 }
 
@@ -212,16 +314,18 @@ pub struct StoreWriter {
 }
 
 impl StoreWriter {
-    /// Starts the writer of `store`; `health` hears when the store fails and recovers.
+    /// Starts the writer of `store`; `health` hears when the store fails and recovers,
+    /// `events` gets each event line with its sequence number once it is committed.
     pub fn spawn(
         mut store: Store,
         health: tokio::sync::mpsc::UnboundedSender<StoreHealth>,
+        events: tokio::sync::mpsc::UnboundedSender<(i64, String)>,
     ) -> StoreWriter {
         let (jobs, rx) = mpsc::channel::<Job>();
         let healthy = Arc::new(AtomicBool::new(true));
         let flag = healthy.clone();
         std::thread::spawn(move || {
-            let mut pending: BTreeMap<String, DeviceChange> = BTreeMap::new();
+            let mut pending = Batch::default();
             let mut waiting: Vec<mpsc::Sender<()>> = Vec::new();
             let mut backoff = Duration::from_millis(100);
             let mut failing = false;
@@ -236,7 +340,24 @@ impl StoreWriter {
                     Err(mpsc::RecvTimeoutError::Timeout)
                 };
                 let mut take = |job: Job| match job {
-                    Job::Record(device, change) => merge(&mut pending, device, *change),
+                    Job::Change {
+                        device,
+                        change,
+                        events,
+                        next_id,
+                        receipt,
+                    } => {
+                        merge(&mut pending.changes, device, *change);
+                        pending.events.extend(events);
+                        pending.next_id = pending.next_id.max(Some(next_id));
+                        pending.receipts.extend(receipt);
+                    }
+                    Job::Published(seq) => {
+                        if let Err(e) = store.published(seq) {
+                            // left in the outbox: the next start skips what the file holds
+                            tracing::warn!("{e}: published events stay in the outbox");
+                        }
+                    }
                     Job::Flush(done) => waiting.push(done),
                 };
                 match first {
@@ -254,8 +375,13 @@ impl StoreWriter {
                 }
                 if !pending.is_empty() {
                     match store.write(&pending) {
-                        Ok(_) => {
-                            pending.clear();
+                        Ok((_, committed)) => {
+                            for receipt in std::mem::take(&mut pending).receipts {
+                                let _ = receipt.send(());
+                            }
+                            for event in committed {
+                                let _ = events.send(event);
+                            }
                             backoff = Duration::from_millis(100);
                             if failing {
                                 failing = false;
@@ -284,13 +410,30 @@ impl StoreWriter {
         StoreWriter { jobs, healthy }
     }
 
-    /// Queues what changed in the record of `device` (if the HeMS has one) for writing.
-    pub fn save(&self, hems: &mut Hems, device: &str) {
-        if let Some(change) = hems.take_device_change(device) {
-            let _ = self
-                .jobs
-                .send(Job::Record(device.to_owned(), Box::new(change)));
-        }
+    /// Queues a change of `device`'s record and its events (JSON lines) for the next
+    /// transaction, with the HeMS's next procedure id; the receipt resolves once they are
+    /// committed (write before send: the response that acknowledges them waits for it).
+    pub fn persist(
+        &self,
+        device: String,
+        change: Box<DeviceChange>,
+        events: Vec<String>,
+        next_id: ProcedureId,
+    ) -> oneshot::Receiver<()> {
+        let (receipt, committed) = oneshot::channel();
+        let _ = self.jobs.send(Job::Change {
+            device,
+            change,
+            events,
+            next_id: next_id.0,
+            receipt: Some(receipt),
+        });
+        committed
+    }
+
+    /// The outbox's events up to `seq` are in the events file: forget them.
+    pub fn published(&self, seq: i64) {
+        let _ = self.jobs.send(Job::Published(seq));
     }
 
     /// Whether the last write succeeded.

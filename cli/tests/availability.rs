@@ -290,16 +290,27 @@ fn a_store_locked_for_30_s_gives_503s_not_an_exit_and_loses_nothing() {
     assert_eq!(line.trim(), "locked");
     let locked_at = Instant::now();
     let url = format!("http://{addr}/cwmp");
+    // HeNBs that retry a failed session within 1-2 s (TR-069 3.2.1.1, as their data model
+    // says), so that the test waits for the store, not for a backoff
+    let model = dir.join("model.json");
+    std::fs::write(
+        &model,
+        r#"{"Device.ManagementServer.CWMPRetryMinimumWaitInterval": "1",
+            "Device.ManagementServer.CWMPRetryIntervalMultiplier": "1000"}"#,
+    )
+    .unwrap();
     let henb = |prefix: &str, seconds: &str| {
         Command::new(BIN)
             .args(["henb", "--hems", &url, "--serial-prefix", prefix])
+            .args(["--data-model", model.to_str().unwrap()])
             .args(["--duration", seconds])
             .stderr(Stdio::null())
             .spawn()
             .unwrap()
     };
-    // A's session began before the store failed: it completes, its record waits in memory
-    let mut a = henb("A", "5");
+    // A's first session meets the failing store: nothing it would acknowledge can be kept,
+    // so its InformResponse is not sent (503); A retries until the store is back
+    let mut a = henb("A", "38");
     // while the lock lasts, new sessions are turned away (the HeNBs retry later)
     for at in [3, 15, 27] {
         let wait = Duration::from_secs(at).saturating_sub(locked_at.elapsed());
@@ -308,7 +319,7 @@ fn a_store_locked_for_30_s_gives_503s_not_an_exit_and_loses_nothing() {
         assert!(hems.try_wait().unwrap().is_none(), "the HeMS is still up");
     }
     // B boots while the store is still locked: 503, then a retry once it is back
-    let mut b = henb("B", "15");
+    let mut b = henb("B", "11");
     assert!(locker.wait().unwrap().success());
     assert!(a.wait().unwrap().success());
     assert!(b.wait().unwrap().success());

@@ -1,0 +1,342 @@
+//! Exactly once, against the real binaries on loopback: a HeMS restarted with the same
+//! command line, or killed with SIGKILL at arbitrary moments, finishes every procedure once,
+//! sends nothing twice, reuses no id and loses no event. Every process stops by itself
+//! (`--duration`), every loop is bounded in count and time.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_femtocwmp");
+const PHY: &str = "Device.Services.FAPService.1.CellConfig.LTE.RAN.RF.PhyCellID";
+
+/// A fresh directory for one test.
+fn workdir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("femtocwmp-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("files")).unwrap();
+    std::fs::write(
+        dir.join("files/cfg.xml"),
+        "<configDataFile><configData><Device><Services><FAPService index=\"1\"><CellConfig>\
+         <LTE><RAN><RF><EARFCNDL>1350</EARFCNDL></RF></RAN></LTE></CellConfig>\
+         </FAPService></Services></Device></configData></configDataFile>",
+    )
+    .unwrap();
+    // HeNBs that retry a failed session within 1-2 s (TR-069 3.2.1.1, from their model)
+    std::fs::write(
+        dir.join("model.json"),
+        r#"{"Device.ManagementServer.CWMPRetryMinimumWaitInterval": "1",
+            "Device.ManagementServer.CWMPRetryIntervalMultiplier": "1000"}"#,
+    )
+    .unwrap();
+    dir
+}
+
+/// A file server of its own (killing the HeMS does not take the files away): Python's
+/// `http.server` on `dir/files`; returns it and its base URL.
+fn file_server(dir: &Path) -> (Child, String) {
+    let addr = free_addr();
+    let port = addr.rsplit(':').next().unwrap().to_owned();
+    let server = Command::new("python3")
+        .args(["-m", "http.server", &port, "--bind", "127.0.0.1"])
+        .current_dir(dir.join("files"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while std::net::TcpStream::connect(&addr).is_err() {
+        assert!(Instant::now() < deadline, "the file server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (server, format!("http://{addr}"))
+}
+
+/// A script of a file download (from `files`, a base URL; "" for the HeMS's own file
+/// server) and a SetParameterValues for each of `count` HeNBs.
+fn script(dir: &Path, files: &str, prefix: &str, count: usize) -> PathBuf {
+    let entries: Vec<String> = (1..=count)
+        .flat_map(|i| {
+            let device = format!("00A0C6-FAP-LTE-{prefix}{i}");
+            [
+                format!(
+                    r#"{{"device": "{device}", "procedure": {{"ConfigureByFileDownload": {{
+                        "url": "{files}/cfg.xml", "username": "", "password": "",
+                        "file_size": 0, "target_file_name": "", "delay_seconds": 0,
+                        "timeout_ms": 600000}}}}}}"#
+                ),
+                format!(
+                    r#"{{"device": "{device}", "procedure": {{"ConfigureBySetParameterValues": {{
+                        "params": [{{"name": "{PHY}", "type": "unsignedInt", "value": "{i}"}}],
+                        "parameter_key": "once"}}}}}}"#
+                ),
+            ]
+        })
+        .collect();
+    let path = dir.join("script.json");
+    std::fs::write(&path, format!("[{}]", entries.join(","))).unwrap();
+    path
+}
+
+/// The HeMS's command line: the same on every (re)start.
+fn hems_args(dir: &Path, listen: &str, script: &Path, seconds: &str) -> Vec<String> {
+    let p = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+    [
+        "hems",
+        "--auth",
+        "none",
+        "--quiet",
+        "--listen",
+        listen,
+        "--store",
+        &p("hems.sqlite"),
+        "--events",
+        &p("events.jsonl"),
+        "--files",
+        &p("files"),
+        "--script",
+        script.to_str().unwrap(),
+        "--duration",
+        seconds,
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
+/// Starts the HeMS and waits until it listens.
+fn start_hems(args: &[String]) -> Child {
+    let mut hems = Command::new(BIN)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(hems.stderr.take().unwrap());
+    let mut said = String::new();
+    loop {
+        let mut line = String::new();
+        assert!(
+            err.read_line(&mut line).unwrap() > 0,
+            "the HeMS ended early: {said}"
+        );
+        said.push_str(&line);
+        if line.starts_with("HeMS listening on ") {
+            break;
+        }
+    }
+    std::thread::spawn(move || for _ in err.lines() {});
+    hems
+}
+
+/// A loopback address free a moment ago.
+fn free_addr() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().to_string()
+}
+
+/// The events file's lines, parsed.
+fn events(dir: &Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(dir.join("events.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+/// Per (device, procedure id): the outcomes of its ProcedureFinished events.
+fn finished(events: &[serde_json::Value]) -> BTreeMap<(String, u64), Vec<String>> {
+    let mut done: BTreeMap<(String, u64), Vec<String>> = BTreeMap::new();
+    for e in events {
+        if let Some(f) = e.get("ProcedureFinished") {
+            let outcome = match &f["outcome"] {
+                serde_json::Value::String(s) => s.clone(),
+                o => o.as_object().unwrap().keys().next().unwrap().clone(),
+            };
+            done.entry((
+                f["device"].as_str().unwrap().to_owned(),
+                f["id"].as_u64().unwrap(),
+            ))
+            .or_default()
+            .push(outcome);
+        }
+    }
+    done
+}
+
+/// The numbered events' `seq`s are strictly increasing: none lost in order, none twice.
+fn assert_numbered_once(events: &[serde_json::Value]) {
+    let seqs: Vec<i64> = events.iter().filter_map(|e| e["seq"].as_i64()).collect();
+    assert!(
+        seqs.windows(2).all(|w| w[0] < w[1]),
+        "event numbers out of order or repeated: {seqs:?}"
+    );
+}
+
+fn henbs(url: &str, dir: &Path, prefix: &str, count: usize, seconds: &str) -> Child {
+    Command::new(BIN)
+        .args(["henb", "--hems", url, "--serial-prefix", prefix])
+        // booting over 2 s: the work spans the kills
+        .args(["--ramp", if count > 10 { "2" } else { "0" }])
+        .args(["--count", &count.to_string(), "--shared-cr-port"])
+        .args(["--data-model", dir.join("model.json").to_str().unwrap()])
+        .args(["--duration", seconds])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn a_restart_with_the_same_command_line_runs_nothing_twice() {
+    let dir = workdir("restart-same");
+    let script = script(&dir, "/files", "R", 3);
+    let addr = free_addr();
+    let url = format!("http://{addr}/cwmp");
+    let args = hems_args(&dir, &addr, &script, "8");
+    for round in 0..2 {
+        let mut hems = start_hems(&args);
+        let mut henb = henbs(&url, &dir, "R", 3, "5");
+        assert!(henb.wait().unwrap().success());
+        assert!(hems.wait().unwrap().success(), "round {round}");
+        let done = finished(&events(&dir));
+        // the first run finished the six; the second submitted none of them again
+        assert_eq!(done.len(), 6, "round {round}: {done:?}");
+        assert!(
+            done.values().all(|o| o == &["Success"]),
+            "round {round}: {done:?}"
+        );
+    }
+    let all = events(&dir);
+    // the file was appended to: both runs' registrations are there
+    let informed = all.iter().filter(|e| e.get("Informed").is_some()).count();
+    assert!(informed >= 6, "{informed} Informs in the file");
+    assert_numbered_once(&all);
+    let ids: BTreeSet<u64> = finished(&all).keys().map(|(_, id)| *id).collect();
+    assert_eq!(ids.len(), 6, "ids are not reused");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn sigkill_at_arbitrary_moments_loses_nothing_and_repeats_nothing() {
+    let dir = workdir("sigkill");
+    let count = 50;
+    let (mut files, files_url) = file_server(&dir);
+    let script = script(&dir, &files_url, "K", count);
+    let addr = free_addr();
+    let url = format!("http://{addr}/cwmp");
+    let args = hems_args(&dir, &addr, &script, "40");
+    let started = Instant::now();
+    let mut henb = henbs(&url, &dir, "K", count, "30");
+    // three kills, each a moment into the work, each followed by a restart with the same
+    // command line (the moments vary with the run: the load decides what they cut)
+    let mut hems = start_hems(&args);
+    for pause_ms in [400, 700, 800] {
+        std::thread::sleep(Duration::from_millis(pause_ms));
+        hems.kill().unwrap();
+        hems.wait().unwrap();
+        hems = start_hems(&args);
+    }
+    // then until every procedure has finished (or the time is up)
+    let deadline = Instant::now() + Duration::from_secs(25);
+    while Instant::now() < deadline && finished(&events(&dir)).len() < 2 * count {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    for child in [&mut henb, &mut hems, &mut files] {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let all = events(&dir);
+    let done = finished(&all);
+    eprintln!(
+        "{} procedures finished in {:?} across 3 kills",
+        done.len(),
+        started.elapsed()
+    );
+    assert_eq!(done.len(), 2 * count, "every procedure finished: {done:?}");
+    for (key, outcomes) in &done {
+        assert_eq!(outcomes, &["Success"], "{key:?} finished once, well");
+    }
+    assert_numbered_once(&all);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// One HTTP request; the status and body of the answer.
+fn http(addr: &str, request: &str) -> (u16, String) {
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(request.as_bytes()).unwrap();
+    let mut reply = String::new();
+    let _ = s.read_to_string(&mut reply);
+    let status = reply.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+    let body = reply
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[test]
+fn api_submissions_are_keyed_and_kept_for_devices_not_seen_yet() {
+    let dir = workdir("api-keyed");
+    std::fs::write(dir.join("token"), "t0ken-t0ken-t0ken-1\n").unwrap();
+    let script = dir.join("empty.json");
+    std::fs::write(&script, "[]").unwrap();
+    let addr = free_addr();
+    let api = free_addr();
+    let mut args = hems_args(&dir, &addr, &script, "20");
+    args.extend(
+        [
+            "--api-listen",
+            &api,
+            "--api-token-file",
+            dir.join("token").to_str().unwrap(),
+        ]
+        .map(str::to_owned),
+    );
+    let body = format!(
+        r#"{{"device": "00A0C6-FAP-LTE-LATE1", "key": "ticket-42", "procedure":
+            {{"ConfigureBySetParameterValues": {{"params": [{{"name": "{PHY}",
+            "type": "unsignedInt", "value": "77"}}], "parameter_key": "api"}}}}}}"#
+    );
+    let post = format!(
+        "POST /api/procedures HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t0ken-t0ken-t0ken-1\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let mut hems = start_hems(&args);
+    let (status, first) = http(&api, &post);
+    assert_eq!(status, 201, "{first}");
+    // the client retries (a timeout on its side): the same procedure
+    let (status, again) = http(&api, &post);
+    assert_eq!((status, &again), (201, &first));
+    // the HeMS dies before the device is ever seen
+    hems.kill().unwrap();
+    hems.wait().unwrap();
+    let mut hems = start_hems(&args);
+    let (status, after) = http(&api, &post);
+    assert_eq!(
+        (status, &after),
+        (201, &first),
+        "the key survives the restart"
+    );
+    // the device comes: its procedure runs, once
+    let url = format!("http://{addr}/cwmp");
+    let mut henb = henbs(&url, &dir, "LATE", 1, "4");
+    assert!(henb.wait().unwrap().success());
+    let _ = hems.kill();
+    let _ = hems.wait();
+    let done = finished(&events(&dir));
+    let id: serde_json::Value = serde_json::from_str(&first).unwrap();
+    assert_eq!(
+        done.get(&(
+            "00A0C6-FAP-LTE-LATE1".to_owned(),
+            id["id"].as_u64().unwrap()
+        )),
+        Some(&vec!["Success".to_owned()]),
+        "{done:?}"
+    );
+    assert_eq!(done.len(), 1, "{done:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
