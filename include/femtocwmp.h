@@ -131,6 +131,12 @@ enum femtocwmp_event_kind
   // output that follows; then publish the events. If the write fails, answer 503 and
   // close the connection instead of sending what follows.
   FEMTOCWMP_EVENT_KIND_PERSIST = 28,
+  // HeMS: the device will be asked for a session later, not now (its sessions failed: a
+  // backoff; or the Connection Request rate limit); the JSON form says in how long and why.
+  FEMTOCWMP_EVENT_KIND_CONNECTION_REQUEST_SCHEDULED = 29,
+  // HeMS: a TransferComplete came for a download already finished as timed out (`id`; the
+  // message is the TransferComplete).
+  FEMTOCWMP_EVENT_KIND_LATE_TRANSFER_COMPLETE = 30,
   // An event this header does not know; its JSON form says what it is.
   FEMTOCWMP_EVENT_KIND_OTHER = 99,
 };
@@ -416,7 +422,8 @@ enum femtocwmp_result femtocwmp_event_message(const struct femtocwmp_event *ev,
                                               const femtocwmp_message **out);
 
 // The request id (`REQUEST`, `RESPONSE`: give it to `_respond`) or procedure id
-// (`PROCEDURE_FINISHED`: the one `femtocwmp_hems_submit_json` returned).
+// (`PROCEDURE_FINISHED`, `LATE_TRANSFER_COMPLETE`: the one `femtocwmp_hems_submit_json`
+// returned).
 FEMTOCWMP_MUST_USE
 enum femtocwmp_result femtocwmp_event_id(const struct femtocwmp_event *ev,
                                          uint64_t *id_out);

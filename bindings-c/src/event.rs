@@ -79,6 +79,12 @@ pub enum femtocwmp_event_kind {
     /// output that follows; then publish the events. If the write fails, answer 503 and
     /// close the connection instead of sending what follows.
     Persist = 28,
+    /// HeMS: the device will be asked for a session later, not now (its sessions failed: a
+    /// backoff; or the Connection Request rate limit); the JSON form says in how long and why.
+    ConnectionRequestScheduled = 29,
+    /// HeMS: a TransferComplete came for a download already finished as timed out (`id`; the
+    /// message is the TransferComplete).
+    LateTransferComplete = 30,
     /// An event this header does not know; its JSON form says what it is.
     Other = 99,
 }
@@ -250,6 +256,8 @@ impl femtocwmp_event {
                 h::HemsEvent::ProcedureFinished { .. } => K::ProcedureFinished,
                 h::HemsEvent::SessionEnded { .. } => K::DeviceSessionEnded,
                 h::HemsEvent::Refused { .. } => K::Refused,
+                h::HemsEvent::ConnectionRequestScheduled { .. } => K::ConnectionRequestScheduled,
+                h::HemsEvent::LateTransferComplete { .. } => K::LateTransferComplete,
                 _ => K::Other,
             },
             Ev::ConnectionRequest { .. } => K::ConnectionRequest,
@@ -308,6 +316,9 @@ impl femtocwmp_event {
                 }
                 _ => None,
             },
+            Ev::Hems(h::HemsEvent::LateTransferComplete { transfer, .. }) => {
+                derived(&|| Body::TransferComplete(transfer.clone()))
+            }
             _ => None,
         }
     }
@@ -378,7 +389,8 @@ pub extern "C" fn femtocwmp_event_message(
 }
 
 /// The request id (`REQUEST`, `RESPONSE`: give it to `_respond`) or procedure id
-/// (`PROCEDURE_FINISHED`: the one `femtocwmp_hems_submit_json` returned).
+/// (`PROCEDURE_FINISHED`, `LATE_TRANSFER_COMPLETE`: the one `femtocwmp_hems_submit_json`
+/// returned).
 #[must_use]
 #[no_mangle]
 pub extern "C" fn femtocwmp_event_id(
@@ -392,7 +404,8 @@ pub extern "C" fn femtocwmp_event_id(
             | Ev::Cpe(s::CpeEvent::Response { id, .. })
             | Ev::Acs(s::AcsEvent::CpeRequest { id, .. })
             | Ev::Acs(s::AcsEvent::Response { id, .. }) => id.0,
-            Ev::Hems(h::HemsEvent::ProcedureFinished { id, .. }) => id.0,
+            Ev::Hems(h::HemsEvent::ProcedureFinished { id, .. })
+            | Ev::Hems(h::HemsEvent::LateTransferComplete { id, .. }) => id.0,
             _ => return not_here(e, "id"),
         };
         out_ptr!(id_out, id);

@@ -38,6 +38,7 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+#[allow(clippy::large_enum_variant)] // parsed once per process; boxing buys nothing
 enum Command {
     /// Decode a CWMP message (XML) to JSON, or to a readable tree with --pretty.
     Decode {
@@ -94,6 +95,19 @@ enum Command {
         /// The most devices the HeMS registers; Informs of new devices beyond it get 503.
         #[arg(long, default_value_t = 100_000)]
         max_devices: usize,
+        /// A procedure that went out in this many failed sessions ends Failed.
+        #[arg(long, default_value_t = 3)]
+        procedure_attempts: u32,
+        /// Seconds a procedure waits for its device before it ends Failed.
+        #[arg(long, default_value_t = 86_400)]
+        procedure_deadline: u64,
+        /// Seconds before the HeMS asks a device again after a failed session (doubled after
+        /// each further failure, up to 600).
+        #[arg(long, default_value_t = 5.0)]
+        session_retry_base: f64,
+        /// Connection Requests per second for all devices together.
+        #[arg(long, default_value_t = 100)]
+        connection_request_rate: u32,
         /// One user name shared by every HeNB (HTTP Digest, TR-069 3.4.4): whoever knows it
         /// may speak for any device. Prefer --devices.
         #[arg(long, requires = "password", conflicts_with = "devices")]
@@ -334,6 +348,10 @@ fn run(cli: Cli) -> Result<(), String> {
             insecure_basic,
             listed_only,
             max_devices,
+            procedure_attempts,
+            procedure_deadline,
+            session_retry_base,
+            connection_request_rate,
             username,
             password,
             sha256,
@@ -394,6 +412,12 @@ fn run(cli: Cli) -> Result<(), String> {
                 trust,
                 listed_only,
                 max_devices,
+                retry: serve::RetryOptions {
+                    procedure_attempts,
+                    procedure_deadline: std::time::Duration::from_secs(procedure_deadline),
+                    session_retry_base: seconds("session-retry-base", session_retry_base)?,
+                    connection_request_rate,
+                },
                 files,
                 file_auth: file_username.zip(file_password),
                 tls: tls_cert.zip(tls_key),

@@ -42,6 +42,8 @@ pub struct HemsOptions {
     pub listed_only: bool,
     /// The most devices registered.
     pub max_devices: usize,
+    /// When the HeMS asks again, and when it gives up.
+    pub retry: RetryOptions,
     /// A directory whose files the file server serves as `/files/NAME`.
     pub files: Option<String>,
     /// The file server's Basic credentials.
@@ -251,6 +253,7 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
         trust,
         listed_only,
         max_devices,
+        retry,
         files,
         file_auth,
         tls,
@@ -323,6 +326,10 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
             Registration::Open
         },
         max_devices,
+        procedure_attempts: retry.procedure_attempts.max(1),
+        procedure_deadline_ms: retry.procedure_deadline.as_millis() as u64,
+        session_retry_base_ms: retry.session_retry_base.as_millis() as u64,
+        connection_requests_per_second: retry.connection_request_rate.max(1),
         // write before send: every change is stored before what acknowledges it leaves
         persist_changes: store.is_some(),
         ..HemsConfig::default()
@@ -390,6 +397,25 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
         for (p, _, _) in procs {
             resolve_urls(p, &base);
         }
+    }
+    // devices the store knows have informed already (perhaps just before a crash that lost
+    // the submission their Inform set off): their scripted procedures go in now (keyed: none
+    // twice)
+    let known: Vec<String> = {
+        let st = state.lock().expect("state");
+        scripts
+            .pending
+            .keys()
+            .filter(|d| {
+                st.hems
+                    .device(d)
+                    .is_some_and(|r| !r.device_id.serial_number.is_empty())
+            })
+            .cloned()
+            .collect()
+    };
+    for device in known {
+        scripts.on_informed(&device, &state);
     }
     spawn_hems_timers(state.clone());
     let deadline = duration.map(|d| tokio::time::Instant::now() + d);
@@ -590,6 +616,18 @@ fn trace_event(e: &HemsEvent) {
 /// are then refused).
 fn nonce_secret() -> String {
     crate::random_hex()
+}
+
+/// When the HeMS asks a device again, and when it gives up on a procedure.
+pub struct RetryOptions {
+    /// A procedure that went out in this many failed sessions ends Failed.
+    pub procedure_attempts: u32,
+    /// How long a procedure waits for its device.
+    pub procedure_deadline: Duration,
+    /// The wait after a failed session (doubled after each further one).
+    pub session_retry_base: Duration,
+    /// Connection Requests per second, for all devices.
+    pub connection_request_rate: u32,
 }
 
 /// How `femtocwmp henb` runs.

@@ -254,6 +254,22 @@ fn sigkill_at_arbitrary_moments_loses_nothing_and_repeats_nothing() {
         done.len(),
         started.elapsed()
     );
+    let missing: Vec<String> = (1..=count)
+        .map(|i| format!("00A0C6-FAP-LTE-K{i}"))
+        .filter(|d| done.keys().filter(|(k, _)| k == d).count() != 2)
+        .collect();
+    let about: Vec<&serde_json::Value> = all
+        .iter()
+        .filter(|e| {
+            missing
+                .iter()
+                .any(|d| e.to_string().contains(&format!("\"{d}\"")))
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "unfinished: {missing:?}; their events: {about:#?}"
+    );
     assert_eq!(done.len(), 2 * count, "every procedure finished: {done:?}");
     for (key, outcomes) in &done {
         assert_eq!(outcomes, &["Success"], "{key:?} finished once, well");
@@ -338,5 +354,119 @@ fn api_submissions_are_keyed_and_kept_for_devices_not_seen_yet() {
         "{done:?}"
     );
     assert_eq!(done.len(), 1, "{done:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// One request on a kept-alive connection: the status and body of the answer (status 0 if
+/// the connection broke).
+fn exchange(s: &mut std::net::TcpStream, body: &str) -> (u16, String) {
+    let request = format!(
+        "POST /cwmp HTTP/1.1\r\nHost: h\r\nContent-Type: text/xml\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    if s.write_all(request.as_bytes()).is_err() {
+        return (0, String::new());
+    }
+    let mut reader = BufReader::new(s.try_clone().unwrap());
+    let mut status = String::new();
+    if reader.read_line(&mut status).unwrap_or(0) == 0 {
+        return (0, String::new());
+    }
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        if line.trim().is_empty() {
+            break;
+        }
+        if let Some((k, v)) = line.split_once(':') {
+            if k.eq_ignore_ascii_case("content-length") {
+                length = v.trim().parse().unwrap();
+            }
+        }
+    }
+    let mut body = vec![0u8; length];
+    reader.read_exact(&mut body).unwrap();
+    (
+        status.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0),
+        String::from_utf8(body).unwrap(),
+    )
+}
+
+#[test]
+fn a_henb_whose_sessions_always_fail_is_asked_within_the_policy_then_given_up() {
+    let dir = workdir("always-failing");
+    std::fs::write(
+        dir.join("script.json"),
+        format!(
+            r#"[{{"device": "00A0C6-FAP-LTE-F1", "procedure": {{"ConfigureBySetParameterValues": {{
+                "params": [{{"name": "{PHY}", "type": "unsignedInt", "value": "9"}}],
+                "parameter_key": "never"}}}}}}]"#
+        ),
+    )
+    .unwrap();
+    let addr = free_addr();
+    let mut args = hems_args(&dir, &addr, &dir.join("script.json"), "30");
+    args.extend(["--session-retry-base", "1"].map(str::to_owned));
+    let mut hems = start_hems(&args);
+    // a scripted HeNB: it informs, then drops the connection whenever the HeMS asks it
+    // anything; it answers every Connection Request (200) with another such session
+    let cr = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let cr_url = format!("http://{}/cr", cr.local_addr().unwrap());
+    let inform = format!(
+        r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:cwmp="urn:dslforum-org:cwmp-1-2"><soapenv:Header><cwmp:ID soapenv:mustUnderstand="1">1</cwmp:ID></soapenv:Header><soapenv:Body><cwmp:Inform><DeviceId><Manufacturer>x</Manufacturer><OUI>00A0C6</OUI><ProductClass>FAP-LTE</ProductClass><SerialNumber>F1</SerialNumber></DeviceId><Event><EventStruct><EventCode>1 BOOT</EventCode><CommandKey></CommandKey></EventStruct></Event><MaxEnvelopes>1</MaxEnvelopes><CurrentTime>2026-12-05T10:00:00Z</CurrentTime><RetryCount>0</RetryCount><ParameterList><ParameterValueStruct><Name>Device.ManagementServer.ConnectionRequestURL</Name><Value>{cr_url}</Value></ParameterValueStruct></ParameterList></cwmp:Inform></soapenv:Body></soapenv:Envelope>"#
+    );
+    let failing_session = || {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let (status, _) = exchange(&mut s, &inform);
+        assert_eq!(status, 200);
+        let (status, request) = exchange(&mut s, "");
+        // asked something: the connection breaks right here
+        assert!(
+            status == 204 || request.contains("SetParameterValues"),
+            "{request}"
+        );
+    };
+    failing_session();
+    cr.set_nonblocking(true).unwrap();
+    let started = Instant::now();
+    let mut asked = Vec::new();
+    while started.elapsed() < Duration::from_secs(8) {
+        match cr.accept() {
+            Ok((mut s, _)) => {
+                s.set_nonblocking(false).unwrap();
+                s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+                let mut buf = [0u8; 2048];
+                let _ = s.read(&mut buf);
+                let _ = s.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
+                drop(s);
+                asked.push(started.elapsed());
+                failing_session();
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+    let _ = hems.kill();
+    let _ = hems.wait();
+    let all = events(&dir);
+    eprintln!("Connection Requests to a HeNB whose sessions all fail, in 8 s: {asked:?}");
+    // one failed session at boot, then asked after 1 s and after 2 s (the backoff): the third
+    // failed session ends the procedure
+    assert_eq!(asked.len(), 2, "{asked:?}");
+    let failed: Vec<&serde_json::Value> = all
+        .iter()
+        .filter_map(|e| e.get("ProcedureFinished"))
+        .collect();
+    assert_eq!(failed.len(), 1, "{all:?}");
+    let reason = failed[0]["outcome"]["Failed"]["reason"].as_str().unwrap();
+    assert!(reason.contains("3 sessions"), "{reason}");
+    let scheduled = all
+        .iter()
+        .filter(|e| e.get("ConnectionRequestScheduled").is_some())
+        .count();
+    assert_eq!(scheduled, 2, "the backoffs are in the events");
     let _ = std::fs::remove_dir_all(&dir);
 }

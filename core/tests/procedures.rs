@@ -87,6 +87,13 @@ struct World {
     /// The HeMS process dies when it is about to act on this output (counted from 0): the
     /// output is lost, and so is everything it kept in memory.
     crash_hems_at: Option<usize>,
+    /// Every request of the HeMS (an RPC, not an InformResponse or a final response) is lost
+    /// with its connection: a device whose sessions always fail.
+    lose_hems_requests: bool,
+    /// The HeNB never answers a Connection Request (unreachable).
+    ignore_connection_requests: bool,
+    /// Connection Requests the HeNB was sent.
+    connection_requests: usize,
 }
 
 fn describe(who: &str, status: u16, body: &[u8]) -> String {
@@ -135,7 +142,22 @@ impl World {
             persisted: HashMap::new(),
             hems_outputs: 0,
             crash_hems_at: None,
+            lose_hems_requests: false,
+            ignore_connection_requests: false,
+            connection_requests: 0,
         }
+    }
+
+    /// A registered world whose HeMS runs with `config`.
+    fn registered_with(config: HemsConfig) -> World {
+        let mut w = World {
+            hems: Hems::new(config.clone()),
+            hems_config: config,
+            ..World::new()
+        };
+        w.run_until(w.now.plus_ms(1_000));
+        w.log.clear();
+        w
     }
 
     /// A world whose HeMS persists every change before it sends what acknowledges it.
@@ -233,7 +255,10 @@ impl World {
                     HemsOutput::ConnectionRequest { .. } => {
                         progressed = true;
                         self.log.push("HeMS ConnectionRequest".into());
-                        self.henb.connection_request(self.now);
+                        self.connection_requests += 1;
+                        if !self.ignore_connection_requests {
+                            self.henb.connection_request(self.now);
+                        }
                     }
                     HemsOutput::Event(e) => {
                         progressed = true;
@@ -376,8 +401,20 @@ impl World {
         if self.lose() {
             return;
         }
-        self.log
-            .push(describe("HeMS", response.status, &response.body));
+        let text = describe("HeMS", response.status, &response.body);
+        if self.lose_hems_requests
+            && !response.body.is_empty()
+            && !text.ends_with("InformResponse")
+            && !text.ends_with("TransferCompleteResponse")
+        {
+            self.log.push(format!("{text} (connection lost)"));
+            self.henb
+                .handle_transport_failed("connection lost", self.now);
+            self.hems.handle_connection_closed(conn, self.now);
+            self.conn += 1;
+            return;
+        }
+        self.log.push(text);
         let headers: Vec<(&str, &str)> = response
             .headers
             .iter()
@@ -1805,4 +1842,191 @@ fn a_device_not_seen_yet_keeps_its_procedures_under_its_key() {
     assert_eq!(fresh.next_procedure_id(), ProcedureId(100));
     fresh.reserve_procedure_ids(ProcedureId(50));
     assert_eq!(fresh.next_procedure_id(), ProcedureId(100), "never back");
+}
+
+#[test]
+fn a_device_whose_sessions_always_fail_is_asked_less_and_less_then_given_up_on() {
+    let mut w = World::registered_with(HemsConfig::default());
+    w.lose_hems_requests = true;
+    let id = spv(
+        &mut w,
+        vec![ParameterValueStruct::new(
+            format!("{RF}PhyCellID"),
+            Value::unsigned_int(5),
+        )],
+    );
+    w.run_until(w.now.plus_ms(3_600_000));
+    // the third failed session ends it (HemsConfig::procedure_attempts), with the reason
+    let finished = w.finished(id);
+    assert_eq!(finished.len(), 1, "{:?}", w.log);
+    let ProcedureOutcome::Failed { reason } = finished[0] else {
+        panic!("{finished:?}")
+    };
+    assert!(reason.contains("3 sessions"), "{reason}");
+    // asked once at submission, then after a 5 s and a 10 s backoff; not after each failure
+    // at once (which made 3,000 sessions in 2.7 s)
+    assert_eq!(w.connection_requests, 3, "{:#?}", w.log);
+    let scheduled: Vec<u64> = w
+        .hems_events
+        .iter()
+        .filter_map(|e| match e {
+            HemsEvent::ConnectionRequestScheduled { in_ms, .. } => Some(*in_ms),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(scheduled, [5_000, 10_000]);
+    assert!(w.hems.export_device(&w.key()).unwrap().queue.is_empty());
+}
+
+#[test]
+fn a_device_that_never_comes_fails_its_procedure_at_the_deadline() {
+    let mut w = World::registered_with(HemsConfig {
+        procedure_deadline_ms: 600_000,
+        ..HemsConfig::default()
+    });
+    w.ignore_connection_requests = true;
+    let submitted = w.now;
+    let id = spv(
+        &mut w,
+        vec![ParameterValueStruct::new(
+            format!("{RF}PhyCellID"),
+            Value::unsigned_int(5),
+        )],
+    );
+    w.run_until(submitted.plus_ms(599_000));
+    assert!(w.finished(id).is_empty());
+    w.run_until(submitted.plus_ms(601_000));
+    let finished = w.finished(id);
+    assert!(
+        matches!(finished[..], [ProcedureOutcome::Failed { .. }]),
+        "{finished:?}"
+    );
+    // the Connection Requests it was sent: bounded by connection_request_attempts
+    assert!(w.connection_requests <= 5, "{}", w.connection_requests);
+}
+
+#[test]
+fn connection_requests_keep_to_the_global_rate() {
+    let mut hems = Hems::new(HemsConfig {
+        connection_requests_per_second: 3,
+        ..HemsConfig::default()
+    });
+    for i in 0..10 {
+        let mut record = DeviceRecord {
+            device_id: device_id(&format!("R{i}")),
+            connection_request_url: Some(format!("http://10.0.0.{i}:7547/cr")),
+            ..DeviceRecord::default()
+        };
+        record.parameters.clear();
+        hems.import_device(record);
+    }
+    let mut asked = Vec::new();
+    let mut scheduled = 0;
+    let mut drain = |hems: &mut Hems, asked: &mut Vec<Timestamp>, now: Timestamp| loop {
+        match hems.poll_output() {
+            HemsOutput::ConnectionRequest { .. } => asked.push(now),
+            HemsOutput::Event(HemsEvent::ConnectionRequestScheduled { .. }) => scheduled += 1,
+            HemsOutput::Timeout(_) | HemsOutput::Idle => break,
+            _ => {}
+        }
+    };
+    let start = Timestamp(10_000);
+    for i in 0..10 {
+        let key = device_id(&format!("R{i}")).device_key();
+        hems.submit(&key, Procedure::Rpc(Body::Empty), start);
+    }
+    drain(&mut hems, &mut asked, start);
+    assert_eq!(asked.len(), 3, "one second's worth at once");
+    for ms in (100..=3_000).step_by(100) {
+        let now = start.plus_ms(ms);
+        hems.handle_timeout(now);
+        drain(&mut hems, &mut asked, now);
+    }
+    assert_eq!(asked.len(), 10, "the rest in their turn");
+    // a burst of one second's worth, then 3 per second: never more than twice the rate
+    // within any second, and the ten spread over at least (10 - 3) / 3 s
+    for (i, t) in asked.iter().enumerate() {
+        let within = asked[i..].iter().filter(|u| u.0 < t.0 + 1_000).count();
+        assert!(within <= 2 * 3, "{asked:?}");
+    }
+    assert!(asked[9].0 - asked[0].0 >= 7_000 / 3, "{asked:?}");
+    assert!(scheduled >= 7, "deferrals are visible: {scheduled}");
+}
+
+#[test]
+fn a_transfer_complete_after_the_timeout_is_reported() {
+    let mut w = World::registered();
+    w.hold_fetch = true;
+    let id = w.hems.submit(
+        &w.key(),
+        Procedure::ConfigureByFileDownload {
+            url: FILE_URL.into(),
+            username: "fap-dl".into(),
+            password: "s3cret".into(),
+            file_size: 0,
+            target_file_name: String::new(),
+            delay_seconds: 0,
+            timeout_ms: 30_000,
+        },
+        w.now,
+    );
+    w.run_until(w.now.plus_ms(60_000));
+    assert!(matches!(w.finished(id)[..], [ProcedureOutcome::TimedOut]));
+    // the fetch completes after all: the HeNB applies the file and says so
+    let key = w
+        .agent_events
+        .iter()
+        .find_map(|e| match e {
+            AgentEvent::DownloadRequested { command_key, .. } => Some(command_key.clone()),
+            _ => None,
+        })
+        .unwrap();
+    let file = config_file(&[(&format!("{RF}EARFCNDL"), "1500")]);
+    w.henb.download_finished(&key, Ok(file), w.now);
+    w.run_until(w.now.plus_ms(60_000));
+    let late: Vec<_> = w
+        .hems_events
+        .iter()
+        .filter_map(|e| match e {
+            HemsEvent::LateTransferComplete {
+                id: i, transfer, ..
+            } => Some((*i, transfer.fault_struct.is_success())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(late, [(id, true)], "{:?}", w.log);
+    assert_eq!(w.finished(id).len(), 1, "finished once, as TimedOut");
+}
+
+#[test]
+fn a_restarted_hems_asks_for_the_devices_whose_procedures_wait() {
+    // the record as an earlier process left it: a procedure waits, no Connection Request out
+    let record = DeviceRecord {
+        device_id: device_id("W1"),
+        connection_request_url: Some("http://10.0.0.9:7547/cr".into()),
+        queue: [ProcedureEntry {
+            id: ProcedureId(4),
+            procedure: Procedure::Rpc(Body::Empty),
+            command_key: None,
+            transfer_deadline: None,
+            response: None,
+            key: None,
+            attempts: 0,
+            deadline: None,
+        }]
+        .into(),
+        ..DeviceRecord::default()
+    };
+    let mut hems = Hems::new(HemsConfig::default());
+    hems.import_device(record);
+    hems.handle_timeout(Timestamp(1));
+    let mut asked = Vec::new();
+    loop {
+        match hems.poll_output() {
+            HemsOutput::ConnectionRequest { device, .. } => asked.push(device),
+            HemsOutput::Timeout(_) | HemsOutput::Idle => break,
+            _ => {}
+        }
+    }
+    assert_eq!(asked, [device_id("W1").device_key()]);
 }

@@ -97,6 +97,8 @@ impl Procedure {
             transfer_deadline: None,
             response: None,
             key: None,
+            attempts: 0,
+            deadline: None,
         };
         let body = request_for(&mut entry, &mut DeviceRecord::default());
         if body.kind() != MessageKind::Request || body.direction() == Direction::ToAcs {
@@ -189,6 +191,13 @@ pub enum ProcedureOutcome {
     TransferFailed(TransferComplete),
     /// No TransferComplete came in time.
     TimedOut,
+    /// The HeMS gave up: the procedure went out in as many sessions as
+    /// [`HemsConfig::procedure_attempts`] allows and none answered it, or its device did not
+    /// come within [`HemsConfig::procedure_deadline_ms`].
+    Failed {
+        /// Why, for a person.
+        reason: String,
+    },
 }
 
 impl ProcedureOutcome {
@@ -219,6 +228,26 @@ pub enum HemsEvent {
         old: Option<String>,
         /// The new address.
         new: String,
+    },
+    /// The HeMS will ask the device for a session later rather than now: its last sessions
+    /// failed (a backoff), or Connection Requests are sent too fast (the global rate limit).
+    ConnectionRequestScheduled {
+        /// Device key.
+        device: String,
+        /// In how many milliseconds.
+        in_ms: u64,
+        /// Why not now.
+        reason: String,
+    },
+    /// A TransferComplete arrived for a download the HeMS had already given up on (timed
+    /// out): the HeNB did apply it, or says why not.
+    LateTransferComplete {
+        /// The procedure, finished before as `TimedOut`.
+        id: ProcedureId,
+        /// Device key.
+        device: String,
+        /// What the HeNB reported.
+        transfer: TransferComplete,
     },
     /// A procedure finished.
     ProcedureFinished {
@@ -257,6 +286,8 @@ impl HemsEvent {
     pub fn device(&self) -> &str {
         match self {
             HemsEvent::Informed { device, .. }
+            | HemsEvent::ConnectionRequestScheduled { device, .. }
+            | HemsEvent::LateTransferComplete { device, .. }
             | HemsEvent::IpsecAddressChanged { device, .. }
             | HemsEvent::ProcedureFinished { device, .. }
             | HemsEvent::SessionEnded { device, .. }
@@ -366,6 +397,20 @@ pub struct HemsConfig {
     /// acknowledges it on the wire, so that what a response acknowledges is stored before the
     /// response leaves ("write before send").
     pub persist_changes: bool,
+    /// In how many sessions a procedure may go out and fail to be answered before it ends
+    /// `Failed`.
+    pub procedure_attempts: u32,
+    /// How long a procedure may wait for its device, from its submission, before it ends
+    /// `Failed`.
+    pub procedure_deadline_ms: u64,
+    /// After a failed session, the wait before the HeMS asks the device again; doubled after
+    /// each further failure (the TR-069 3.2.1.1 schedule's shape, seen from the ACS).
+    pub session_retry_base_ms: u64,
+    /// The longest such wait.
+    pub session_retry_max_ms: u64,
+    /// Connection Requests per second, for all devices together (on average, with bursts
+    /// of one second's worth at most); beyond, they wait their turn.
+    pub connection_requests_per_second: u32,
 }
 
 impl Default for HemsConfig {
@@ -385,6 +430,11 @@ impl Default for HemsConfig {
             connection_request_attempts: 5,
             external_store: false,
             persist_changes: false,
+            procedure_attempts: 3,
+            procedure_deadline_ms: 24 * 3_600_000,
+            session_retry_base_ms: 5_000,
+            session_retry_max_ms: 600_000,
+            connection_requests_per_second: 100,
         }
     }
 }
@@ -416,6 +466,12 @@ pub struct ProcedureEntry {
     /// the same procedure.
     #[serde(default)]
     pub key: Option<String>,
+    /// Sessions it went out in that failed before it was answered.
+    #[serde(default)]
+    pub attempts: u32,
+    /// When it ends `Failed` if its device has not come by then.
+    #[serde(default)]
+    pub deadline: Option<Timestamp>,
 }
 
 /// What the HeMS keeps about one device: serializable, so that a deployment keeps it in any
@@ -446,6 +502,12 @@ pub struct DeviceRecord {
     /// The keys of the device's last finished keyed procedures, newest last (at most
     /// [`DONE_KEYS_KEPT`]): a submission with one of them is not run again.
     pub done_keys: VecDeque<(String, ProcedureId)>,
+    /// Sessions that failed one after another (0 after one that completed): the backoff
+    /// before the HeMS asks again.
+    pub failed_sessions: u32,
+    /// CommandKeys of downloads that timed out, with their procedures (the last
+    /// [`DONE_KEYS_KEPT`]): a TransferComplete that comes later is still reported.
+    pub timed_out: VecDeque<(String, ProcedureId)>,
 }
 
 /// How many keys of finished procedures a device record keeps ([`DeviceRecord::done_keys`]).
@@ -480,6 +542,8 @@ impl DeviceRecord {
             next_command_key: self.next_command_key,
             connection_request: self.connection_request,
             done_keys: self.done_keys.clone(),
+            failed_sessions: self.failed_sessions,
+            timed_out: self.timed_out.clone(),
         }
     }
 
@@ -495,6 +559,9 @@ impl DeviceRecord {
             .chain(self.awaiting_transfer.iter_mut())
         {
             if let Some(t) = e.transfer_deadline.as_mut() {
+                shift(t);
+            }
+            if let Some(t) = e.deadline.as_mut() {
                 shift(t);
             }
         }
@@ -573,6 +640,9 @@ pub struct Hems {
     authenticated: HashMap<ConnectionId, Identity>,
     next_id: u64,
     outputs: Outbox,
+    /// The global Connection Request budget: when it was last counted, and what was left
+    /// (thousandths of a request).
+    cr_budget: (Timestamp, u64),
 }
 
 fn matches_pattern(pattern: &str, name: &str) -> bool {
@@ -627,6 +697,7 @@ impl Hems {
             connections: HashMap::new(),
             authenticated: HashMap::new(),
             next_id: 1,
+            cr_budget: (Timestamp(0), u64::MAX / 4),
             outputs: Outbox {
                 persist,
                 ..Outbox::default()
@@ -681,7 +752,7 @@ impl Hems {
 
     /// Loads a record the store keeps under `key`: also the record of a device not seen yet
     /// (procedures submitted before its first Inform), whose DeviceId is still empty.
-    pub fn import_device_as(&mut self, key: &str, record: DeviceRecord) {
+    pub fn import_device_as(&mut self, key: &str, mut record: DeviceRecord) {
         let key = key.to_owned();
         // procedure ids stay unique across restarts
         let highest = record
@@ -702,6 +773,15 @@ impl Hems {
         }
         if let Some((t, _)) = record.connection_request {
             self.timers.insert((t, key.clone()));
+        }
+        for t in record.queue.iter().filter_map(|e| e.deadline) {
+            self.timers.insert((t, key.clone()));
+        }
+        if !record.queue.is_empty() && record.connection_request.is_none() {
+            // procedures wait and nobody is asking the device (its session broke off with
+            // an earlier process): ask it at the first timeout
+            record.connection_request = Some((Timestamp(0), 0));
+            self.timers.insert((Timestamp(0), key.clone()));
         }
         // what is imported is what the store holds
         self.changed_parameters.remove(&key);
@@ -828,6 +908,8 @@ impl Hems {
         let id = ProcedureId(self.next_id);
         self.next_id += 1;
         self.touch(device);
+        let deadline = now.plus_ms(self.config.procedure_deadline_ms);
+        self.timers.insert((deadline, device.to_owned()));
         let rec = self.devices.entry(device.to_owned()).or_default();
         rec.queue.push_back(ProcedureEntry {
             id,
@@ -836,6 +918,8 @@ impl Hems {
             transfer_deadline: None,
             response: None,
             key,
+            attempts: 0,
+            deadline: Some(deadline),
         });
         // a session past its final empty response (3.7.1.4 Closing) takes no more requests
         let live = self
@@ -890,9 +974,71 @@ impl Hems {
         }
     }
 
+    /// The wait after `failures` failed sessions in a row: the base, doubled per further
+    /// failure, up to the maximum.
+    fn session_backoff_ms(&self, failures: u32) -> u64 {
+        let doublings = failures.saturating_sub(1).min(32);
+        self.config
+            .session_retry_base_ms
+            .saturating_mul(1u64 << doublings)
+            .min(self.config.session_retry_max_ms)
+    }
+
+    /// Asks the device for a session `wait_ms` from now rather than at once (and says why).
+    fn schedule_connection_request(
+        &mut self,
+        device: &str,
+        now: Timestamp,
+        wait_ms: u64,
+        reason: String,
+    ) {
+        let Some(rec) = self.devices.get_mut(device) else {
+            return;
+        };
+        let at = now.plus_ms(wait_ms);
+        let sent = rec.connection_request.map_or(0, |(_, n)| n);
+        rec.connection_request = Some((at, sent));
+        self.timers.insert((at, device.to_owned()));
+        self.touch(device);
+        self.outputs.event(HemsEvent::ConnectionRequestScheduled {
+            device: device.to_owned(),
+            in_ms: wait_ms,
+            reason,
+        });
+    }
+
+    /// Takes one Connection Request from the global rate budget; if none is left, how long
+    /// until one is.
+    fn take_connection_request_token(&mut self, now: Timestamp) -> Result<(), u64> {
+        let rate = u64::from(self.config.connection_requests_per_second.max(1));
+        // the budget refills continuously: `rate` per 1000 ms, at most one second's worth
+        let (last, tokens) = self.cr_budget;
+        let elapsed = now.0.saturating_sub(last.0);
+        let refilled = tokens
+            .saturating_add(elapsed.saturating_mul(rate))
+            .min(1000 * rate);
+        if refilled >= 1000 {
+            self.cr_budget = (now, refilled - 1000);
+            Ok(())
+        } else {
+            self.cr_budget = (now, refilled);
+            Err((1000 - refilled).div_ceil(rate).max(1))
+        }
+    }
+
     /// Asks the device for a session (TR-069 3.2.2) and arms the retry.
     fn connection_request(&mut self, device: &str, now: Timestamp) {
         self.touch(device);
+        if !self.devices.contains_key(device) {
+            return;
+        }
+        if let Err(wait) = self.take_connection_request_token(now) {
+            let reason = format!(
+                "Connection Requests are limited to {} per second",
+                self.config.connection_requests_per_second
+            );
+            return self.schedule_connection_request(device, now, wait, reason);
+        }
         let Some(rec) = self.devices.get_mut(device) else {
             return;
         };
@@ -1256,9 +1402,38 @@ impl Hems {
             rec.awaiting_transfer = keep;
             for e in &late {
                 note_done(rec, e);
+                if let Some(k) = &e.command_key {
+                    // a TransferComplete that still comes is reported
+                    rec.timed_out.push_back((k.clone(), e.id));
+                    while rec.timed_out.len() > DONE_KEYS_KEPT {
+                        rec.timed_out.pop_front();
+                    }
+                }
             }
-            if !late.is_empty() && self.config.persist_changes {
+            // procedures whose device did not come in time
+            let (expired, waiting): (Vec<_>, Vec<_>) = rec
+                .queue
+                .drain(..)
+                .partition(|e| e.deadline.is_some_and(|d| now >= d) && !live);
+            rec.queue = waiting.into();
+            for e in &expired {
+                note_done(rec, e);
+            }
+            if (!late.is_empty() || !expired.is_empty()) && self.config.persist_changes {
                 self.dirty.insert(key.clone());
+            }
+            let ask = ask && !rec.queue.is_empty();
+            for e in expired {
+                self.outputs.event(HemsEvent::ProcedureFinished {
+                    id: e.id,
+                    device: key.clone(),
+                    outcome: ProcedureOutcome::Failed {
+                        reason: format!(
+                            "the device did not come within {} s of the submission",
+                            self.config.procedure_deadline_ms / 1000
+                        ),
+                    },
+                });
             }
             for e in late {
                 self.outputs.event(HemsEvent::ProcedureFinished {
@@ -1417,6 +1592,21 @@ impl Hems {
                     // unknown or a duplicate: answered already, nothing to do
                     (None, None, None) => None,
                 };
+                if entry.is_none() {
+                    // a download given up on: the HeNB applied it after all, or says why not
+                    let late = rec
+                        .timed_out
+                        .iter()
+                        .position(|(k, _)| Some(k.as_str()) == key);
+                    if let Some(p) = late {
+                        let (_, id) = rec.timed_out.remove(p).expect("found");
+                        self.outputs.event(HemsEvent::LateTransferComplete {
+                            id,
+                            device: device.clone(),
+                            transfer: tc.clone(),
+                        });
+                    }
+                }
                 if let Some(entry) = entry {
                     note_done(rec, &entry);
                     let outcome = if tc.fault_struct.is_success() {
@@ -1472,21 +1662,57 @@ impl Hems {
                 });
             }
             AcsEvent::Ended(outcome) => {
-                // unanswered requests go back to the front of the queue, in order
+                let failed = !outcome.is_success();
+                let why = format!("{:?}", outcome.reason);
+                // unanswered requests go back to the front of the queue, in order; one that
+                // went out in too many failed sessions ends there
                 let sent = std::mem::take(&mut live.sent);
-                for (_, entry) in sent.into_iter().rev() {
+                let mut given_up = Vec::new();
+                for (_, mut entry) in sent.into_iter().rev() {
+                    if failed {
+                        entry.attempts += 1;
+                        if entry.attempts >= self.config.procedure_attempts {
+                            note_done(rec, &entry);
+                            given_up.push(entry);
+                            continue;
+                        }
+                    }
                     rec.queue.push_front(entry);
                 }
+                rec.failed_sessions = if failed {
+                    rec.failed_sessions.saturating_add(1)
+                } else {
+                    0
+                };
+                let failures = rec.failed_sessions;
                 let more = !rec.queue.is_empty();
                 let asked = rec.connection_request.is_some();
+                for entry in given_up {
+                    self.outputs.event(HemsEvent::ProcedureFinished {
+                        id: entry.id,
+                        device: device.clone(),
+                        outcome: ProcedureOutcome::Failed {
+                            reason: format!(
+                                "sent in {} sessions, none of which completed (last: {why})",
+                                entry.attempts
+                            ),
+                        },
+                    });
+                }
                 self.outputs.event(HemsEvent::SessionEnded {
                     device: device.clone(),
                     outcome,
                 });
-                // procedures submitted too late for this session: ask for another, unless a
-                // Connection Request is already out (its session may be starting right now)
+                // procedures submitted too late for this session, or whose session failed:
+                // ask for another (after a failure, not at once), unless a Connection Request
+                // is already out (its session may be starting right now)
                 if more && !asked {
-                    self.connection_request(&device, now);
+                    if failures > 0 {
+                        let wait = self.session_backoff_ms(failures);
+                        self.schedule_connection_request(&device, now, wait, why);
+                    } else {
+                        self.connection_request(&device, now);
+                    }
                 }
                 let others = self.device_in_session(&device, Some(conn), true);
                 if self.config.external_store && !others && !more {
@@ -1595,6 +1821,8 @@ mod tests {
             transfer_deadline: deadline,
             response: None,
             key: None,
+            attempts: 0,
+            deadline: None,
         };
         let mut rec = DeviceRecord {
             queue: [entry(Some(Timestamp(9_000))), entry(None)].into(),
