@@ -122,7 +122,13 @@ fn start_hems(args: &[String]) -> Child {
             "the HeMS ended early: {said}"
         );
         said.push_str(&line);
-        if line.starts_with("HeMS listening on ") {
+        // the API, if any, comes up after the CWMP listener
+        let waiting_for = if args.iter().any(|a| a == "--api-listen") {
+            "API listening on "
+        } else {
+            "HeMS listening on "
+        };
+        if line.starts_with(waiting_for) {
             break;
         }
     }
