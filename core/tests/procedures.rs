@@ -2030,3 +2030,95 @@ fn a_restarted_hems_asks_for_the_devices_whose_procedures_wait() {
     }
     assert_eq!(asked, [device_id("W1").device_key()]);
 }
+
+/// What a scripted HeMS sends: an envelope with this cwmp:ID and body.
+fn hems_message(id: &str, body: Body) -> Vec<u8> {
+    encode(&Envelope::with_id(CwmpVersion::V1_2, id, body))
+}
+
+/// The agent's next POST (draining events into `events`).
+fn next_post(
+    henb: &mut Agent,
+    events: &mut Vec<AgentEvent>,
+) -> Option<femtocwmp::session::HttpRequest> {
+    loop {
+        match henb.poll_output() {
+            Output::Transmit(post) => return Some(post),
+            Output::Event(e) => events.push(e),
+            Output::Timeout(_) | Output::Idle => return None,
+        }
+    }
+}
+
+#[test]
+fn a_transfer_complete_ready_during_the_empty_post_opens_a_new_session_at_once() {
+    let mut now = Timestamp(1_000);
+    let mut henb = agent("S1", now);
+    let mut events = Vec::new();
+    // session 1, against a scripted HeMS: Inform, a Download, 204
+    let inform_response = hems_message(
+        "1",
+        Body::InformResponse(InformResponse { max_envelopes: 1 }),
+    );
+    assert!(
+        next_post(&mut henb, &mut events).is_some(),
+        "the boot Inform"
+    );
+    henb.handle_http_response(200, &[], &inform_response, now);
+    let empty = next_post(&mut henb, &mut events).unwrap();
+    assert!(empty.body.is_empty());
+    let download = Download {
+        command_key: "k1".into(),
+        file_type: "3 Vendor Configuration File".into(),
+        url: FILE_URL.into(),
+        ..Download::default()
+    };
+    henb.handle_http_response(200, &[], &hems_message("2", Body::Download(download)), now);
+    let answer = next_post(&mut henb, &mut events).unwrap();
+    assert!(matches!(
+        decode(&answer.body).unwrap().body,
+        Body::DownloadResponse(_)
+    ));
+    henb.handle_http_response(204, &[], b"", now);
+    assert!(
+        next_post(&mut henb, &mut events).is_none(),
+        "session 1 is over"
+    );
+    // session 2 (asked for): its empty POST is out when the download completes
+    now = now.plus_ms(1_000);
+    henb.connection_request(now);
+    assert!(next_post(&mut henb, &mut events).is_some());
+    henb.handle_http_response(200, &[], &inform_response, now);
+    let empty = next_post(&mut henb, &mut events).unwrap();
+    assert!(empty.body.is_empty());
+    let file = config_file(&[(&format!("{RF}EARFCNDL"), "1350")]);
+    henb.download_finished("k1", Ok(file), now);
+    assert!(
+        next_post(&mut henb, &mut events).is_none(),
+        "nothing while the POST is out"
+    );
+    henb.handle_http_response(204, &[], b"", now);
+    // the session is over; a new one opens at once, announcing the TransferComplete
+    let post = next_post(&mut henb, &mut events).expect("a new session at once");
+    let Body::Inform(inform) = decode(&post.body).unwrap().body else {
+        panic!("a new session's Inform, not a POST into the ended one")
+    };
+    let codes: Vec<(String, String)> = inform
+        .event
+        .iter()
+        .map(|e| (e.event_code.as_str().to_owned(), e.command_key.clone()))
+        .collect();
+    assert!(
+        codes.contains(&("7 TRANSFER COMPLETE".into(), String::new())),
+        "{codes:?}"
+    );
+    assert!(
+        codes.contains(&("M Download".into(), "k1".into())),
+        "{codes:?}"
+    );
+    henb.handle_http_response(200, &[], &inform_response, now);
+    let tc = next_post(&mut henb, &mut events).unwrap();
+    assert!(
+        matches!(decode(&tc.body).unwrap().body, Body::TransferComplete(t) if t.command_key == "k1")
+    );
+}

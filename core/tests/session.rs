@@ -734,3 +734,29 @@ fn retry_waits_follow_tr069() {
     assert!((5_000..=10_000).contains(&retry_wait_ms(&p, 1, 42)));
     assert!((2_560_000..=5_120_000).contains(&retry_wait_ms(&p, 12, 42)));
 }
+
+#[test]
+fn a_request_ready_while_the_empty_post_is_out_waits_for_the_next_session() {
+    // TR-069 3.7.1.4: an empty response to the CPE's empty POST ends the session
+    let mut cpe = informed_cpe(); // its empty POST is out
+    cpe.request(transfer_complete()).unwrap();
+    cpe.handle_http_response(204, &[], b"", Timestamp(3))
+        .unwrap();
+    let mut posted = false;
+    let mut ended = None;
+    loop {
+        match cpe.poll_output() {
+            Output::Transmit(_) => posted = true,
+            Output::Event(CpeEvent::Ended(o)) => ended = Some(o),
+            Output::Idle | Output::Timeout(_) => break,
+            _ => {}
+        }
+    }
+    assert!(!posted, "never a POST into the ended session");
+    let outcome = ended.expect("the session ended");
+    assert!(outcome.is_success());
+    assert!(matches!(
+        outcome.unanswered[..],
+        [(_, Body::TransferComplete(_))]
+    ));
+}

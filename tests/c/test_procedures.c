@@ -345,6 +345,81 @@ static void persist_before_send(void) {
     femtocwmp_agent_free(agent);
 }
 
+/* The agent's next POST body (copied; NULL when it has none to send). */
+static unsigned char *next_post(femtocwmp_agent *agent, size_t *len) {
+    femtocwmp_output o;
+    for (;;) {
+        CHECK(femtocwmp_agent_poll_output(agent, &o) == FEMTOCWMP_RESULT_OK);
+        if (o.kind == FEMTOCWMP_OUTPUT_KIND_TRANSMIT) {
+            *len = o.body_len;
+            return copy(o.body, o.body_len);
+        }
+        if (o.kind != FEMTOCWMP_OUTPUT_KIND_EVENT) return NULL;
+    }
+}
+
+/* A scripted HeMS message: exactly these bytes. */
+#define HEMS_MSG(id, body)                                                                     \
+    "<soapenv:Envelope xmlns:soapenv=\"http://schemas.xmlsoap.org/soap/envelope/\" "           \
+    "xmlns:cwmp=\"urn:dslforum-org:cwmp-1-2\"><soapenv:Header><cwmp:ID soapenv:mustUnderstand=" \
+    "\"1\">" id "</cwmp:ID></soapenv:Header><soapenv:Body>" body "</soapenv:Body></soapenv:Envelope>"
+
+/* TR-069 3.7.1.4: a TransferComplete that becomes ready while the empty POST is out goes in
+ * a new session, opened at once and announcing it; never as a POST into the ended one. */
+static void transfer_complete_during_the_empty_post(void) {
+    femtocwmp_femtocell cell = {
+        .device_id = {STR("Acme"), STR("00A0C6"), STR("FAP"), STR("C1")},
+        .acs_url = STR("http://hems/cwmp"),
+        .connection_request_url = STR("http://10.0.0.9:7547/cr"),
+        .software_version = STR("1.0"),
+        .ipsec_address = STR("172.16.0.10"),
+        .connection_request_password = STR(""),
+    };
+    femtocwmp_agent *agent = NULL;
+    CHECK(femtocwmp_agent_new_femtocell(&cell, 0, &agent) == FEMTOCWMP_RESULT_OK);
+    const char *ir = HEMS_MSG("1", "<cwmp:InformResponse><MaxEnvelopes>1</MaxEnvelopes></cwmp:InformResponse>");
+    const char *dl = HEMS_MSG("2", "<cwmp:Download><CommandKey>k1</CommandKey><FileType>3 Vendor Configuration File"
+                                   "</FileType><URL>http://files/cfg.xml</URL><Username></Username><Password>"
+                                   "</Password><FileSize>0</FileSize><TargetFileName></TargetFileName>"
+                                   "<DelaySeconds>0</DelaySeconds><SuccessURL></SuccessURL><FailureURL>"
+                                   "</FailureURL></cwmp:Download>");
+    size_t len = 0;
+    unsigned char *post = next_post(agent, &len); /* session 1: the boot Inform */
+    CHECK(post != NULL);
+    free(post);
+    CHECK(femtocwmp_agent_handle_http_response(agent, 200, NULL, 0, S(ir), 1) == FEMTOCWMP_RESULT_OK);
+    post = next_post(agent, &len);
+    CHECK(post != NULL && len == 0);
+    free(post);
+    CHECK(femtocwmp_agent_handle_http_response(agent, 200, NULL, 0, S(dl), 1) == FEMTOCWMP_RESULT_OK);
+    post = next_post(agent, &len);
+    CHECK(post != NULL && strstr((const char *)post, "DownloadResponse") != NULL);
+    free(post);
+    CHECK(femtocwmp_agent_handle_http_response(agent, 204, NULL, 0, NULL, 0, 1) == FEMTOCWMP_RESULT_OK);
+    CHECK(next_post(agent, &len) == NULL);
+    /* session 2 (a value change): its empty POST is out when the download completes */
+    CHECK(femtocwmp_agent_set_ipsec_address(agent, S("172.16.0.77"), 2) == FEMTOCWMP_RESULT_OK);
+    post = next_post(agent, &len);
+    CHECK(post != NULL);
+    free(post);
+    CHECK(femtocwmp_agent_handle_http_response(agent, 200, NULL, 0, S(ir), 2) == FEMTOCWMP_RESULT_OK);
+    post = next_post(agent, &len);
+    CHECK(post != NULL && len == 0);
+    free(post);
+    CHECK(femtocwmp_agent_download_finished(agent, S("k1"), S(CONFIG_FILE), 0, 2) == FEMTOCWMP_RESULT_OK);
+    CHECK(next_post(agent, &len) == NULL); /* nothing while the empty POST is out */
+    CHECK(femtocwmp_agent_handle_http_response(agent, 204, NULL, 0, NULL, 0, 2) == FEMTOCWMP_RESULT_OK);
+    post = next_post(agent, &len);
+    CHECK(post != NULL && strstr((const char *)post, "<cwmp:Inform>") != NULL);
+    CHECK(strstr((const char *)post, "7 TRANSFER COMPLETE") != NULL && strstr((const char *)post, "M Download") != NULL);
+    free(post);
+    CHECK(femtocwmp_agent_handle_http_response(agent, 200, NULL, 0, S(ir), 2) == FEMTOCWMP_RESULT_OK);
+    post = next_post(agent, &len);
+    CHECK(post != NULL && strstr((const char *)post, "TransferComplete") != NULL);
+    free(post);
+    femtocwmp_agent_free(agent);
+}
+
 int main(void) {
     /* the agent from plain C structs: no JSON anywhere */
     femtocwmp_femtocell cell = {
@@ -470,6 +545,7 @@ int main(void) {
     hems_restart_mid_download();
     external_store();
     persist_before_send();
+    transfer_complete_during_the_empty_post();
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures ? 1 : 0;
 }

@@ -228,3 +228,62 @@ def test_write_before_send_and_keyed_submissions():
     assert again.next_procedure_id() > pid
     again.reserve_procedure_ids(1000)
     assert again.next_procedure_id() == 1000
+
+
+def _hems_message(cwmp_id: str, body: str) -> bytes:
+    """A scripted HeMS message: exactly these bytes."""
+    return (
+        '<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" '
+        'xmlns:cwmp="urn:dslforum-org:cwmp-1-2"><soapenv:Header>'
+        f'<cwmp:ID soapenv:mustUnderstand="1">{cwmp_id}</cwmp:ID></soapenv:Header>'
+        f"<soapenv:Body>{body}</soapenv:Body></soapenv:Envelope>"
+    ).encode()
+
+
+def _next_post(henb):
+    for out in henb.drain():
+        if isinstance(out, Transmit):
+            return out
+    return None
+
+
+def test_a_transfer_complete_ready_during_the_empty_post_goes_in_a_new_session():
+    henb, _ = world()
+    inform_response = _hems_message(
+        "1", "<cwmp:InformResponse><MaxEnvelopes>1</MaxEnvelopes></cwmp:InformResponse>"
+    )
+    download = _hems_message(
+        "2",
+        "<cwmp:Download><CommandKey>k1</CommandKey>"
+        "<FileType>3 Vendor Configuration File</FileType><URL>http://files/cfg.xml</URL>"
+        "<Username></Username><Password></Password><FileSize>0</FileSize>"
+        "<TargetFileName></TargetFileName><DelaySeconds>0</DelaySeconds>"
+        "<SuccessURL></SuccessURL><FailureURL></FailureURL></cwmp:Download>",
+    )
+    # session 1: Inform, a Download (its file fetched later), 204
+    assert _next_post(henb) is not None
+    henb.handle_http_response(200, [], inform_response, 0)
+    assert _next_post(henb).body == b""
+    henb.handle_http_response(200, [], download, 0)
+    assert b"DownloadResponse" in _next_post(henb).body
+    henb.handle_http_response(204, [], b"", 0)
+    assert _next_post(henb) is None
+    # session 2: the download completes while its empty POST is out
+    henb.connection_request(1)
+    assert _next_post(henb) is not None
+    henb.handle_http_response(200, [], inform_response, 1)
+    assert _next_post(henb).body == b""
+    config = (
+        b'<configDataFile><configData><Device><Services><FAPService index="1"><CellConfig>'
+        b"<LTE><RAN><RF><EARFCNDL>1350</EARFCNDL></RF></RAN></LTE></CellConfig></FAPService>"
+        b"</Services></Device></configData></configDataFile>"
+    )
+    henb.download_finished("k1", config, 1)
+    assert _next_post(henb) is None, "nothing while the empty POST is out"
+    henb.handle_http_response(204, [], b"", 1)
+    # TR-069 3.7.1.4: that session is over; a new one opens at once and announces it
+    post = _next_post(henb)
+    assert post is not None and b"<cwmp:Inform>" in post.body, "a new session's Inform"
+    assert b"7 TRANSFER COMPLETE" in post.body and b"M Download" in post.body
+    henb.handle_http_response(200, [], inform_response, 1)
+    assert b"TransferComplete" in _next_post(henb).body

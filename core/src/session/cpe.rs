@@ -843,8 +843,11 @@ impl CpeSession {
         env: Option<Envelope>,
     ) -> Result<(), SessionError> {
         let Some(env) = env else {
-            // the ACS has no more requests: send ours, or end (TR-069 3.7.1.4)
-            if !self.queue.is_empty() {
+            // the ACS has no more requests (TR-069 3.7.1.4): after our own empty POST that
+            // ends the session — a request that became ready meanwhile goes in the next
+            // session, never as a POST into this one; after our response to an ACS request,
+            // our queued requests go now
+            if !self.queue.is_empty() && !self.last_post.is_empty() {
                 self.next_post(now);
             } else {
                 self.end(EndReason::Completed);
