@@ -25,6 +25,9 @@ pub(crate) struct Api {
     pub(crate) token: Arc<str>,
     /// The HeMS's own base URL, for download URLs given as a path (`/files/NAME`).
     pub(crate) base: Arc<str>,
+    /// The most devices the HeMS holds (`--max-devices`): procedures for new ones beyond it
+    /// are refused, as their Informs are.
+    pub(crate) max_devices: usize,
 }
 
 fn token_ok(req: &Request<Incoming>, token: &str) -> bool {
@@ -84,8 +87,8 @@ async fn handle(
     if s.delay_ms != 0 {
         return Ok(error(400, "delay_ms is for scripts"));
     }
-    if s.device.trim().is_empty() {
-        return Ok(error(400, "device: a device key is required"));
+    if let Err(e) = femtocwmp::hems::check_device_key(&s.device) {
+        return Ok(error(400, e));
     }
     resolve_urls(&mut s.procedure, &api.base);
     if let Err(e) = s.procedure.check() {
@@ -93,6 +96,15 @@ async fn handle(
     }
     let (id, mut forwarded) = {
         let mut st = state.lock().expect("state");
+        if st.hems.device(&s.device).is_none() && st.hems.device_count() >= api.max_devices {
+            return Ok(error(
+                503,
+                format!(
+                    "the device limit ({}) is reached: {} is not registered",
+                    api.max_devices, s.device
+                ),
+            ));
+        }
         let t = now(st.start);
         let id = match &s.key {
             Some(key) => st.hems.submit_keyed(&s.device, s.procedure, key, t),

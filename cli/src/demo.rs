@@ -97,6 +97,11 @@ pub(crate) struct HemsState {
     /// The store's writer (`--store`): the HeMS then persists every change before it sends
     /// what acknowledges it.
     pub(crate) store: Option<crate::store::StoreWriter>,
+    /// Scripted procedures not yet submitted, by device: (procedure, delay in ms, key). They
+    /// go in when the device informs, in that very session.
+    pub(crate) scripts: HashMap<String, Vec<(Procedure, u64, String)>>,
+    /// This state itself, for the tasks that submit delayed scripted procedures.
+    pub(crate) me: std::sync::Weak<Mutex<HemsState>>,
 }
 
 /// How long a response waits for the store to commit what it acknowledges before the HeMS
@@ -168,26 +173,65 @@ impl HemsState {
                     device,
                     change,
                     events,
-                } => match &self.store {
-                    Some(store) => {
-                        let lines = events
-                            .iter()
-                            .map(|e| serde_json::to_string(e).expect("events serialize"))
-                            .collect();
-                        let next = self.hems.next_procedure_id();
-                        mine.writes.push(store.persist(device, change, lines, next));
-                    }
-                    None => {
-                        for e in events {
-                            let _ = self.events.send(HemsOutput::Event(e));
+                } => {
+                    self.on_events(&events);
+                    match &self.store {
+                        Some(store) => {
+                            let lines = events
+                                .iter()
+                                .map(|e| serde_json::to_string(e).expect("events serialize"))
+                                .collect();
+                            let next = self.hems.next_procedure_id();
+                            mine.writes.push(store.persist(device, change, lines, next));
+                        }
+                        None => {
+                            for e in events {
+                                let _ = self.events.send(HemsOutput::Event(e));
+                            }
                         }
                     }
-                },
+                }
                 HemsOutput::Timeout(_) | HemsOutput::Idle => return mine,
+                HemsOutput::Event(e) => {
+                    self.on_events(std::slice::from_ref(&e));
+                    let _ = self.events.send(HemsOutput::Event(e));
+                }
                 other => {
                     let _ = self.events.send(other);
                 }
             }
+        }
+    }
+
+    /// A device informed: its scripted procedures go in now, while its session is open
+    /// (keyed: one an earlier process submitted is not submitted again). Their outputs are
+    /// drained by the `forward` that saw the Inform.
+    fn on_events(&mut self, events: &[HemsEvent]) {
+        for e in events {
+            if let HemsEvent::Informed { device, .. } = e {
+                self.submit_scripted(device);
+            }
+        }
+    }
+
+    /// Submits the scripted procedures of `device` (those with a delay, later).
+    pub(crate) fn submit_scripted(&mut self, device: &str) {
+        let t = now(self.start);
+        for (p, delay, key) in self.scripts.remove(device).unwrap_or_default() {
+            if delay == 0 {
+                self.hems.submit_keyed(device, p, &key, t);
+                continue;
+            }
+            let me = self.me.clone();
+            let device = device.to_owned();
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_millis(delay)).await;
+                let Some(state) = me.upgrade() else { return };
+                let mut s = state.lock().expect("state");
+                let t = now(s.start);
+                s.hems.submit_keyed(&device, p, &key, t);
+                drop(s.forward()); // its store write goes on; nobody waits for an answer
+            });
         }
     }
 }
@@ -1145,23 +1189,27 @@ pub async fn run(henbs: usize, quiet: bool, html: Option<&str>) -> Result<bool, 
         ..HemsConfig::default()
     });
     hems.set_credential_source(Box::new(demo_devices(henbs)));
-    let state = Arc::new(Mutex::new(HemsState {
-        hems,
-        names: HashMap::new(),
-        events: events_tx,
-        start,
-        files,
-        file_auth: Some((FILE_USER.into(), FILE_PASSWORD.into())),
-        quiet,
-        trace: if html.is_some() {
-            Trace::recording()
-        } else {
-            Trace::default()
-        },
-        store_healthy: None,
-        shutting_down: false,
-        store: None,
-    }));
+    let state = Arc::new_cyclic(|me| {
+        Mutex::new(HemsState {
+            hems,
+            names: HashMap::new(),
+            events: events_tx,
+            start,
+            files,
+            file_auth: Some((FILE_USER.into(), FILE_PASSWORD.into())),
+            quiet,
+            trace: if html.is_some() {
+                Trace::recording()
+            } else {
+                Trace::default()
+            },
+            store_healthy: None,
+            shutting_down: false,
+            store: None,
+            scripts: HashMap::new(),
+            me: me.clone(),
+        })
+    });
     let (addr, _) = serve_hems(
         state.clone(),
         "127.0.0.1:0",

@@ -287,6 +287,7 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
         None => Vec::new(),
     };
     for s in &scripted {
+        femtocwmp::hems::check_device_key(&s.device).map_err(|e| format!("script: {e}"))?;
         let mut p = s.procedure.clone();
         resolve_urls(&mut p, "http://hems");
         p.check()
@@ -302,16 +303,12 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
                 .map_or(p.to_owned(), |n| n.to_string_lossy().into_owned())
         })
         .unwrap_or_default();
-    let mut scripts = Scripts {
-        pending: HashMap::new(),
-        start,
-    };
+    let mut scripts: HashMap<String, Vec<(Procedure, u64, String)>> = HashMap::new();
     for (i, s) in scripted.into_iter().enumerate() {
         let key = s
             .key
             .unwrap_or_else(|| format!("script:{script_name}#{}", i + 1));
         scripts
-            .pending
             .entry(s.device)
             .or_default()
             .push((s.procedure, s.delay_ms, key));
@@ -337,19 +334,23 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
     if let Some(table) = trust.devices {
         hems.set_credential_source(Box::new(table));
     }
-    let state = Arc::new(Mutex::new(HemsState {
-        hems,
-        names: HashMap::new(),
-        events: tx,
-        start,
-        files,
-        file_auth,
-        quiet,
-        trace: Trace::default(),
-        store_healthy: None,
-        shutting_down: false,
-        store: None,
-    }));
+    let state = Arc::new_cyclic(|me| {
+        Mutex::new(HemsState {
+            hems,
+            names: HashMap::new(),
+            events: tx,
+            start,
+            files,
+            file_auth,
+            quiet,
+            trace: Trace::default(),
+            store_healthy: None,
+            shutting_down: false,
+            store: None,
+            scripts: HashMap::new(),
+            me: me.clone(),
+        })
+    });
     let (health_tx, mut health) = mpsc::unbounded_channel();
     // committed events, numbered, from the store's outbox
     let (published_tx, mut published) = mpsc::unbounded_channel::<(i64, String)>();
@@ -387,24 +388,26 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
         let api = Api {
             token: token.into(),
             base: base.as_str().into(),
+            max_devices,
         };
         let addr = serve_api(state.clone(), &listen, api)
             .await
             .map_err(|e| format!("cannot listen on {listen} (--api-listen): {e}"))?;
         eprintln!("API listening on http://{addr}/api/procedures");
     }
-    for procs in scripts.pending.values_mut() {
+    for procs in scripts.values_mut() {
         for (p, _, _) in procs {
             resolve_urls(p, &base);
         }
     }
-    // devices the store knows have informed already (perhaps just before a crash that lost
-    // the submission their Inform set off): their scripted procedures go in now (keyed: none
-    // twice)
-    let known: Vec<String> = {
-        let st = state.lock().expect("state");
-        scripts
-            .pending
+    {
+        let mut st = state.lock().expect("state");
+        st.scripts = scripts;
+        // devices the store knows have informed already (perhaps just before a crash that
+        // lost the submission their Inform set off): their scripted procedures go in now
+        // (keyed: none twice)
+        let known: Vec<String> = st
+            .scripts
             .keys()
             .filter(|d| {
                 st.hems
@@ -412,10 +415,11 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
                     .is_some_and(|r| !r.device_id.serial_number.is_empty())
             })
             .cloned()
-            .collect()
-    };
-    for device in known {
-        scripts.on_informed(&device, &state);
+            .collect();
+        for device in known {
+            st.submit_scripted(&device);
+        }
+        drop(st.forward()); // the store writes go on; nobody waits for an answer
     }
     spawn_hems_timers(state.clone());
     let deadline = duration.map(|d| tokio::time::Instant::now() + d);
@@ -532,9 +536,6 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
                 None => return finish(&mut log, &mut published, &mut rx),
             },
         };
-        if let HemsEvent::Informed { device, .. } = &event {
-            scripts.on_informed(device, &state);
-        }
         trace_event(&event);
         match seq {
             Some((seq, line)) => {
@@ -545,36 +546,6 @@ pub async fn hems(options: HemsOptions) -> Result<(), String> {
                 &serde_json::to_string(&event).expect("events serialize"),
                 None,
             )?,
-        }
-    }
-}
-
-/// Scripted procedures not yet submitted, by device: (procedure, delay in ms, key).
-struct Scripts {
-    pending: HashMap<String, Vec<(Procedure, u64, String)>>,
-    start: Instant,
-}
-
-impl Scripts {
-    /// `device` informed: its scripted procedures are submitted (keyed: one already
-    /// submitted by an earlier process is not submitted again).
-    fn on_informed(&mut self, device: &str, state: &Arc<Mutex<HemsState>>) {
-        let start = self.start;
-        for (p, delay, key) in self.pending.remove(device).unwrap_or_default() {
-            if delay == 0 {
-                // at once and in script order
-                let mut s = state.lock().expect("state");
-                s.hems.submit_keyed(device, p, &key, now(start));
-                drop(s.forward()); // its store write goes on; nobody waits for an answer
-                continue;
-            }
-            let (state, device) = (state.clone(), device.to_owned());
-            tokio::spawn(async move {
-                tokio::time::sleep(Duration::from_millis(delay)).await;
-                let mut s = state.lock().expect("state");
-                s.hems.submit_keyed(&device, p, &key, now(start));
-                drop(s.forward());
-            });
         }
     }
 }

@@ -328,6 +328,23 @@ fn api_submissions_are_keyed_and_kept_for_devices_not_seen_yet() {
         body.len()
     );
     let mut hems = start_hems(&args);
+    // keys no device can have are refused, not kept forever
+    for bad in [
+        "nodash",
+        "00A0C6-FAP bad",
+        &format!("00A0C6-{}", "x".repeat(200)),
+    ] {
+        let body = format!(
+            r#"{{"device": "{bad}", "procedure": {{"Rpc": {{"method": "Reboot", "command_key": "r"}}}}}}"#
+        );
+        let request = format!(
+            "POST /api/procedures HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t0ken-t0ken-t0ken-1\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let (status, why) = http(&api, &request);
+        assert_eq!(status, 400, "{bad}: {why}");
+    }
     let (status, first) = http(&api, &post);
     assert_eq!(status, 201, "{first}");
     // the client retries (a timeout on its side): the same procedure
@@ -474,5 +491,89 @@ fn a_henb_whose_sessions_always_fail_is_asked_within_the_policy_then_given_up() 
         .filter(|e| e.get("ConnectionRequestScheduled").is_some())
         .count();
     assert_eq!(scheduled, 2, "the backoffs are in the events");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_scripted_procedure_goes_in_the_session_of_the_inform_that_sets_it_off() {
+    let dir = workdir("first-session");
+    let count = 20;
+    let entries: Vec<String> = (1..=count)
+        .map(|i| {
+            format!(
+                r#"{{"device": "00A0C6-FAP-LTE-S{i}", "procedure": {{"ConfigureBySetParameterValues": {{
+                    "params": [{{"name": "{PHY}", "type": "unsignedInt", "value": "{i}"}}],
+                    "parameter_key": "first"}}}}}}"#
+            )
+        })
+        .collect();
+    let script = dir.join("script.json");
+    std::fs::write(&script, format!("[{}]", entries.join(","))).unwrap();
+    let addr = free_addr();
+    let mut hems = start_hems(&hems_args(&dir, &addr, &script, "20"));
+    // scripted HeNBs that cannot be reached by Connection Request (behind a NAT): each gets
+    // its procedure in the session it opens, or never
+    for i in 1..=count {
+        let inform = format!(
+            r#"<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:cwmp="urn:dslforum-org:cwmp-1-2"><soapenv:Header><cwmp:ID soapenv:mustUnderstand="1">1</cwmp:ID></soapenv:Header><soapenv:Body><cwmp:Inform><DeviceId><Manufacturer>x</Manufacturer><OUI>00A0C6</OUI><ProductClass>FAP-LTE</ProductClass><SerialNumber>S{i}</SerialNumber></DeviceId><Event><EventStruct><EventCode>1 BOOT</EventCode><CommandKey></CommandKey></EventStruct></Event><MaxEnvelopes>1</MaxEnvelopes><CurrentTime>2026-12-05T10:00:00Z</CurrentTime><RetryCount>0</RetryCount><ParameterList></ParameterList></cwmp:Inform></soapenv:Body></soapenv:Envelope>"#
+        );
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        assert_eq!(exchange(&mut s, &inform).0, 200);
+        let (status, request) = exchange(&mut s, "");
+        assert!(
+            status == 200 && request.contains("SetParameterValues"),
+            "S{i}: the empty POST got {status} {request}"
+        );
+    }
+    let _ = hems.kill();
+    let _ = hems.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn api_submissions_count_against_the_device_limit() {
+    let dir = workdir("api-limit");
+    std::fs::write(dir.join("token"), "t0ken-t0ken-t0ken-1\n").unwrap();
+    let script = dir.join("empty.json");
+    std::fs::write(&script, "[]").unwrap();
+    let (addr, api) = (free_addr(), free_addr());
+    let mut args = hems_args(&dir, &addr, &script, "10");
+    args.extend(
+        [
+            "--api-listen",
+            &api,
+            "--api-token-file",
+            dir.join("token").to_str().unwrap(),
+            "--max-devices",
+            "1",
+        ]
+        .map(str::to_owned),
+    );
+    let mut hems = start_hems(&args);
+    let post = |device: &str| {
+        let body = format!(
+            r#"{{"device": "{device}", "procedure": {{"Rpc": {{"method": "Reboot", "command_key": "r"}}}}}}"#
+        );
+        http(
+            &api,
+            &format!(
+                "POST /api/procedures HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer t0ken-t0ken-t0ken-1\r\n\
+                 Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            ),
+        )
+    };
+    assert_eq!(post("00A0C6-FAP-LTE-N1").0, 201);
+    assert_eq!(
+        post("00A0C6-FAP-LTE-N1").0,
+        201,
+        "a known device is no new one"
+    );
+    let (status, why) = post("00A0C6-FAP-LTE-N2");
+    assert_eq!(status, 503, "{why}");
+    assert!(why.contains("device limit"), "{why}");
+    let _ = hems.kill();
+    let _ = hems.wait();
     let _ = std::fs::remove_dir_all(&dir);
 }

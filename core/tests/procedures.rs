@@ -2122,3 +2122,30 @@ fn a_transfer_complete_ready_during_the_empty_post_opens_a_new_session_at_once()
         matches!(decode(&tc.body).unwrap().body, Body::TransferComplete(t) if t.command_key == "k1")
     );
 }
+
+#[test]
+fn device_keys_and_download_urls_are_checked_up_front() {
+    for good in ["00A0C6-S1", "00A0C6-FAP-LTE-S1", "00a0c6-X-Y-Z"] {
+        assert!(check_device_key(good).is_ok(), "{good}");
+    }
+    let long = format!("00A0C6-{}", "x".repeat(200));
+    for bad in [
+        "",
+        "nodash",
+        "00A0C6-",
+        "0A0C6-S1",
+        "00A0C6-S 1",
+        "00A0C6-S\u{7}",
+        &long,
+    ] {
+        assert!(check_device_key(bad).is_err(), "{bad:?}");
+    }
+    // a Download given as a raw RPC is held to the same URL rule as the procedure
+    let rpc = Procedure::Rpc(Body::Download(Download {
+        command_key: "k".into(),
+        file_type: "3 Vendor Configuration File".into(),
+        url: "ftp://files.example.net/x".into(),
+        ..Download::default()
+    }));
+    assert!(rpc.check().unwrap_err().contains("ftp://"));
+}

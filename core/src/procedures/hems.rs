@@ -90,6 +90,9 @@ impl Procedure {
         {
             check_download_url(url)?;
         }
+        if let Procedure::Rpc(Body::Download(d)) = self {
+            check_download_url(&d.url)?;
+        }
         let mut entry = ProcedureEntry {
             id: ProcedureId(0),
             procedure: self.clone(),
@@ -138,6 +141,33 @@ fn check_device_id(d: &DeviceIdStruct) -> Result<(), String> {
         return Err("malformed DeviceId: no SerialNumber".into());
     }
     Ok(())
+}
+
+/// A device key fit to submit procedures to (`OUI-[ProductClass-]Serial`, as
+/// [`DeviceIdStruct::device_key`] makes it): the OUI six hexadecimal digits, then a serial
+/// number; at most 140 characters, no spaces or control characters. For an API or a script to
+/// refuse a key no device can ever have, rather than keep its procedures forever.
+pub fn check_device_key(key: &str) -> Result<(), String> {
+    let bad = |why: &str| {
+        Err(format!(
+            "device key {:?}: {why}",
+            key.chars().take(40).collect::<String>()
+        ))
+    };
+    if key.chars().count() > 6 + 1 + 64 + 1 + 64 {
+        return bad("longer than a DeviceId allows");
+    }
+    if key.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return bad("spaces or control characters");
+    }
+    match key.split_once('-') {
+        Some((oui, rest))
+            if oui.len() == 6 && oui.bytes().all(|b| b.is_ascii_hexdigit()) && !rest.is_empty() =>
+        {
+            Ok(())
+        }
+        _ => bad("not OUI-[ProductClass-]SerialNumber (six hexadecimal digits first)"),
+    }
 }
 
 /// A download URL a HeNB may be sent to (TR-069 A.3.2.8: HTTP and HTTPS are the transports
@@ -732,6 +762,11 @@ impl Hems {
     /// A device's record.
     pub fn device(&self, key: &str) -> Option<&DeviceRecord> {
         self.devices.get(key)
+    }
+
+    /// How many device records the HeMS holds (against [`HemsConfig::max_devices`]).
+    pub fn device_count(&self) -> usize {
+        self.devices.len()
     }
 
     /// The keys of every device the HeMS holds a record of, in no particular order.
