@@ -137,6 +137,10 @@ enum femtocwmp_event_kind
   // HeMS: a TransferComplete came for a download already finished as timed out (`id`; the
   // message is the TransferComplete).
   FEMTOCWMP_EVENT_KIND_LATE_TRANSFER_COMPLETE = 30,
+  // Agent with `"persist_state": true`: write this snapshot blob (`femtocwmp_event_record`:
+  // what `femtocwmp_agent_restore` reads) to flash, replacing the last, and finish before
+  // acting on any output that follows.
+  FEMTOCWMP_EVENT_KIND_PERSIST_STATE = 31,
   // An event this header does not know; its JSON form says what it is.
   FEMTOCWMP_EVENT_KIND_OTHER = 99,
 };
@@ -493,7 +497,8 @@ enum femtocwmp_result femtocwmp_event_changed_name(const struct femtocwmp_event 
                                                    struct femtocwmp_str *out);
 
 // `STORE_DEVICE`: the device's record as a blob to keep in your store (the format
-// `femtocwmp_hems_provide_device` and `femtocwmp_hems_import_device` read back); `PERSIST`:
+// `femtocwmp_hems_provide_device` and `femtocwmp_hems_import_device` read back);
+// `PERSIST_STATE`: the agent's snapshot blob (what `femtocwmp_agent_restore` reads); `PERSIST`:
 // `{"device", "change": {"record", "parameters"}, "events": [...]}` — the record (without
 // its parameters) to keep, the parameters with a new value to merge into what you keep,
 // and the events to publish once written. Into `buf` (size query as for

@@ -85,6 +85,10 @@ pub enum femtocwmp_event_kind {
     /// HeMS: a TransferComplete came for a download already finished as timed out (`id`; the
     /// message is the TransferComplete).
     LateTransferComplete = 30,
+    /// Agent with `"persist_state": true`: write this snapshot blob (`femtocwmp_event_record`:
+    /// what `femtocwmp_agent_restore` reads) to flash, replacing the last, and finish before
+    /// acting on any output that follows.
+    PersistState = 31,
     /// An event this header does not know; its JSON form says what it is.
     Other = 99,
 }
@@ -248,6 +252,7 @@ impl femtocwmp_event {
                 a::AgentEvent::RebootRequested { .. } => K::RebootRequested,
                 a::AgentEvent::FactoryResetRequested => K::FactoryResetRequested,
                 a::AgentEvent::FirmwareReady { .. } => K::FirmwareReady,
+                a::AgentEvent::PersistState { .. } => K::PersistState,
                 _ => K::Other,
             },
             Ev::Hems(e) => match e {
@@ -663,7 +668,8 @@ pub extern "C" fn femtocwmp_event_changed_name(
 }
 
 /// `STORE_DEVICE`: the device's record as a blob to keep in your store (the format
-/// `femtocwmp_hems_provide_device` and `femtocwmp_hems_import_device` read back); `PERSIST`:
+/// `femtocwmp_hems_provide_device` and `femtocwmp_hems_import_device` read back);
+/// `PERSIST_STATE`: the agent's snapshot blob (what `femtocwmp_agent_restore` reads); `PERSIST`:
 /// `{"device", "change": {"record", "parameters"}, "events": [...]}` — the record (without
 /// its parameters) to keep, the parameters with a new value to merge into what you keep,
 /// and the events to publish once written. Into `buf` (size query as for
@@ -681,6 +687,9 @@ pub extern "C" fn femtocwmp_event_record(
         let bytes = match &e.ev {
             Ev::StoreDevice { record, .. } => {
                 serde_json::to_vec(record).expect("records serialize")
+            }
+            Ev::Agent(a::AgentEvent::PersistState { snapshot }) => {
+                serde_json::to_vec(snapshot).expect("snapshots serialize")
             }
             Ev::Persist {
                 device,

@@ -94,6 +94,15 @@ struct World {
     ignore_connection_requests: bool,
     /// Connection Requests the HeNB was sent.
     connection_requests: usize,
+    /// What the HeNB persisted (`persist_state`), through JSON as its flash keeps it.
+    henb_persisted: Option<AgentSnapshot>,
+    /// HeNB outputs handled so far.
+    henb_outputs: usize,
+    /// The HeNB loses power when it is about to act on this output (counted from 0): it
+    /// comes back from what it persisted.
+    crash_henb_at: Option<usize>,
+    /// Files applied by the HeNB (DownloadRequested served and reported).
+    files_applied: usize,
 }
 
 fn describe(who: &str, status: u16, body: &[u8]) -> String {
@@ -145,7 +154,30 @@ impl World {
             lose_hems_requests: false,
             ignore_connection_requests: false,
             connection_requests: 0,
+            henb_persisted: None,
+            henb_outputs: 0,
+            crash_henb_at: None,
+            files_applied: 0,
         }
+    }
+
+    /// The HeNB loses power: it comes back from what it persisted (or as new), rebooted;
+    /// its connection is gone.
+    fn crash_henb(&mut self) {
+        self.log.push("HeNB crash".into());
+        self.henb = match self.henb_persisted.clone() {
+            Some(snapshot) => Agent::restore(snapshot, true, self.now),
+            None => Agent::new(
+                AgentConfig {
+                    persist_state: true,
+                    ..self.henb.config().clone()
+                },
+                self.henb.model().clone(),
+                self.now,
+            ),
+        };
+        self.hems.handle_connection_closed(self.conn, self.now);
+        self.conn += 1;
     }
 
     /// A registered world whose HeMS runs with `config`.
@@ -212,7 +244,16 @@ impl World {
             let mut progressed = false;
             // the HeNB
             loop {
-                match self.henb.poll_output() {
+                let output = self.henb.poll_output();
+                if !matches!(output, Output::Timeout(_) | Output::Idle) {
+                    self.henb_outputs += 1;
+                    if self.crash_henb_at == Some(self.henb_outputs - 1) {
+                        self.crash_henb();
+                        progressed = true;
+                        break;
+                    }
+                }
+                match output {
                     Output::Transmit(post) => {
                         progressed = true;
                         self.deliver_post(post);
@@ -432,6 +473,10 @@ impl World {
 
     fn on_agent_event(&mut self, e: AgentEvent) {
         match &e {
+            AgentEvent::PersistState { snapshot } => {
+                let json = serde_json::to_string(snapshot).unwrap();
+                self.henb_persisted = Some(serde_json::from_str(&json).unwrap());
+            }
             AgentEvent::DownloadRequested {
                 command_key,
                 url,
@@ -447,6 +492,9 @@ impl World {
                     }
                     Some((_, bytes)) => Ok(bytes.clone()),
                 };
+                if result.is_ok() {
+                    self.files_applied += 1;
+                }
                 self.henb.download_finished(command_key, result, self.now);
             }
             AgentEvent::RebootRequested { .. } => {
@@ -2148,4 +2196,50 @@ fn device_keys_and_download_urls_are_checked_up_front() {
         ..Download::default()
     }));
     assert!(rpc.check().unwrap_err().contains("ftp://"));
+}
+
+#[test]
+fn a_henb_crash_at_any_output_applies_a_download_at_most_once_and_reports_it_once() {
+    let run = |crash: Option<usize>| {
+        let mut w = World::persisting();
+        // a HeNB that persists its state before each POST
+        w.henb = Agent::new(
+            AgentConfig {
+                persist_state: true,
+                ..w.henb.config().clone()
+            },
+            w.henb.model().clone(),
+            w.now,
+        );
+        w.run_until(w.now.plus_ms(1_000));
+        w.log.clear();
+        let file = config_file(&[(&format!("{RF}EARFCNDL"), "1350")]);
+        w.files.insert(FILE_URL.into(), ("s3cret".into(), file));
+        let id = download(&mut w);
+        acknowledge_submission(&mut w);
+        w.henb_outputs = 0;
+        w.crash_henb_at = crash;
+        w.run_until(w.now.plus_ms(4 * 3_600_000));
+        (w, id)
+    };
+    let (clean, clean_id) = run(None);
+    assert!(clean.finished(clean_id)[0].is_success());
+    assert_eq!(clean.files_applied, 1);
+    let outputs = clean.henb_outputs;
+    assert!(outputs > 5, "{outputs}");
+    for k in 0..outputs {
+        let (w, id) = run(Some(k));
+        let finished = w.finished(id);
+        // once: applied and reported, or failed by the crash (the fetch was lost) and
+        // reported as such — never applied twice, never lost
+        assert_eq!(finished.len(), 1, "crash at HeNB output {k}: {:#?}", w.log);
+        assert!(
+            w.files_applied <= 1,
+            "crash at HeNB output {k}: {:#?}",
+            w.log
+        );
+        if finished[0].is_success() {
+            assert_eq!(w.henb.model().value(&format!("{RF}EARFCNDL")), Some("1350"));
+        }
+    }
 }

@@ -287,3 +287,26 @@ def test_a_transfer_complete_ready_during_the_empty_post_goes_in_a_new_session()
     assert b"7 TRANSFER COMPLETE" in post.body and b"M Download" in post.body
     henb.handle_http_response(200, [], inform_response, 1)
     assert b"TransferComplete" in _next_post(henb).body
+
+
+def test_a_persisting_agent_hands_out_its_state_before_each_post():
+    model = femtocell_model(
+        {
+            "device_id": DEVICE,
+            "acs_url": "http://hems/cwmp",
+            "connection_request_url": "http://10.0.0.2:7547/cr",
+            "software_version": "1.0",
+            "ipsec_address": "172.16.0.10",
+        }
+    )
+    henb = Agent({"device_id": DEVICE, "persist_state": True}, model, now=0)
+    outputs = list(henb.drain())
+    kinds = [o.kind if isinstance(o, Event) else type(o).__name__ for o in outputs]
+    assert "Transmit" in kinds
+    first_post = kinds.index("Transmit")
+    assert "PersistState" in kinds[:first_post], kinds
+    stored = [o for o in outputs if isinstance(o, Event) and o.kind == "PersistState"][-1]
+    # what was stored is what a restart reads: the BOOTSTRAP still to be delivered
+    again = Agent.restore(stored.data.snapshot, rebooted=True, now=5)
+    post = next(o for o in again.drain() if isinstance(o, Transmit))
+    assert b"0 BOOTSTRAP" in post.body and b"1 BOOT" in post.body

@@ -6,6 +6,7 @@ after every input and command.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -145,8 +146,16 @@ class Agent:
         return _facts_table("Agent", facts)
 
     def poll_output(self) -> Any:
+        """The next output. With ``"persist_state": True`` in the config, an
+        ``Event(kind="PersistState")`` whose ``data.snapshot`` is the JSON text
+        :meth:`restore` reads comes before any POST or action that follows a change of
+        state: write it to storage first."""
         raw = self._inner.poll_output()
         if raw[0] == "event":
+            persist = raw[1].get("PersistState") if isinstance(raw[1], dict) else None
+            if persist is not None:
+                snapshot = json.dumps(persist["snapshot"])
+                return Event(kind="PersistState", data=wrap({"snapshot": snapshot}))
             return _event(raw[1])
         return _output(raw)
 

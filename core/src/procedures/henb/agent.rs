@@ -30,6 +30,13 @@ pub struct AgentConfig {
     pub ipsec_address_param: String,
     /// Seed of the retry jitter.
     pub rng_seed: u64,
+    /// The device keeps the agent's state in storage of its own and follows the durability
+    /// rule: whenever the state changed, [`AgentEvent::PersistState`] comes before the next
+    /// POST and before the next event the device acts on (a fetch, changes to apply, a
+    /// reboot), so that what the POST acknowledges (a Download accepted, a TransferComplete,
+    /// a configuration applied) survives a crash right after it, and a fetch lost in a
+    /// crash is reported failed rather than made twice.
+    pub persist_state: bool,
 }
 
 impl Default for AgentConfig {
@@ -39,6 +46,7 @@ impl Default for AgentConfig {
             session: CpeConfig::default(),
             ipsec_address_param: IPSEC_ADDRESS.into(),
             rng_seed: 0,
+            persist_state: false,
         }
     }
 }
@@ -94,6 +102,12 @@ pub enum AgentEvent {
     },
     /// Factory reset now (data model back to defaults, then a BOOTSTRAP session).
     FactoryResetRequested,
+    /// (`persist_state`) Write this snapshot to storage, replacing the last, and finish
+    /// before acting on any output that follows; after a crash, [`Agent::restore`] it.
+    PersistState {
+        /// What the agent must not lose.
+        snapshot: Box<AgentSnapshot>,
+    },
     /// A firmware image was downloaded: install it, then reboot ([`AgentEvent::RebootRequested`]
     /// follows).
     FirmwareReady {
@@ -171,6 +185,8 @@ pub struct Agent {
     /// Checks Connection Requests (RFC 7616 Digest: its nonces and their counts).
     cr_auth: Authenticator,
     outputs: VecDeque<Output<HttpRequest, AgentEvent>>,
+    /// (`persist_state`) A digest of the state last handed out to persist.
+    persisted: Option<u64>,
 }
 
 impl Agent {
@@ -275,6 +291,7 @@ impl Agent {
                 ..AuthConfig::default()
             }),
             outputs: VecDeque::new(),
+            persisted: None,
         };
         a.schedule_periodic(now);
         a.step(now);
@@ -571,6 +588,28 @@ impl Agent {
 
     /// The next output; drain until `Timeout` or `Idle` after every input and command.
     pub fn poll_output(&mut self) -> Output<HttpRequest, AgentEvent> {
+        let acts = matches!(
+            self.outputs.front(),
+            Some(Output::Transmit(_))
+                | Some(Output::Event(
+                    AgentEvent::DownloadRequested { .. }
+                        | AgentEvent::ParametersChanged { .. }
+                        | AgentEvent::FirmwareReady { .. }
+                        | AgentEvent::RebootRequested { .. }
+                        | AgentEvent::FactoryResetRequested
+                ))
+        );
+        if self.state.config.persist_state && acts {
+            // write before send (and before the device acts: fetches, applies, reboots): the
+            // state this output acknowledges or acts on is stored first
+            let digest = state_digest(&self.state);
+            if self.persisted != Some(digest) {
+                self.persisted = Some(digest);
+                return Output::Event(AgentEvent::PersistState {
+                    snapshot: Box::new(self.state.clone()),
+                });
+            }
+        }
         if let Some(o) = self.outputs.pop_front() {
             return o;
         }
@@ -980,3 +1019,13 @@ const CPE_METHODS: &[&str] = &[
     "FactoryReset",
     "ScheduleInform",
 ];
+
+/// A digest of the agent's state, to tell whether it changed since it was last persisted.
+fn state_digest(state: &AgentSnapshot) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    serde_json::to_vec(state)
+        .expect("snapshots serialize")
+        .hash(&mut h);
+    h.finish()
+}
