@@ -968,6 +968,7 @@ pub(crate) async fn run_henb(
     mut commands: mpsc::UnboundedReceiver<HenbCommand>,
     start: Instant,
     stats: Option<SharedStats>,
+    state: Option<std::path::PathBuf>,
 ) {
     let mut session_start = Instant::now();
     let mut link: Option<Link> = None;
@@ -1044,6 +1045,14 @@ pub(crate) async fn run_henb(
                     };
                     agent.download_finished(&command_key, result, now(start));
                 }
+                Output::Event(AgentEvent::PersistState { snapshot }) => {
+                    // write before send: on disk before whatever follows it
+                    if let Some(path) = &state {
+                        if let Err(e) = write_state(path, &snapshot) {
+                            tracing::warn!("{}: cannot keep the HeNB's state: {e}", path.display());
+                        }
+                    }
+                }
                 Output::Event(AgentEvent::SessionStarted { .. }) => {
                     session_start = Instant::now();
                     if let Some(s) = &stats {
@@ -1086,6 +1095,20 @@ pub(crate) async fn run_henb(
             },
         }
     }
+}
+
+/// Writes a HeNB's state file whole or not at all (a new file, synced, renamed over the old).
+fn write_state(
+    path: &std::path::Path,
+    snapshot: &femtocwmp::henb::AgentSnapshot,
+) -> std::io::Result<()> {
+    use std::io::Write;
+    let bytes = serde_json::to_vec(snapshot).expect("snapshots serialize");
+    let fresh = path.with_extension("json.new");
+    let mut file = std::fs::File::create(&fresh)?;
+    file.write_all(&bytes)?;
+    file.sync_data()?;
+    std::fs::rename(&fresh, path)
 }
 
 /// The progress line of a long (or quiet) demo, on standard error: rewritten in place on a
@@ -1264,7 +1287,7 @@ pub async fn run(henbs: usize, quiet: bool, html: Option<&str>) -> Result<bool, 
         };
         let agent = Agent::new(config, femtocell_model(&info), now(start));
         henb_tx.push(tx);
-        tokio::spawn(run_henb(agent, Dialer::plain(addr), rx, start, None));
+        tokio::spawn(run_henb(agent, Dialer::plain(addr), rx, start, None, None));
     }
 
     let begin = |title: &str, device: Option<&str>| {

@@ -229,6 +229,11 @@ enum Command {
         /// it fails and the TR-069 retry wait begins.
         #[arg(long, default_value_t = 30.0)]
         session_timeout: f64,
+        /// Keep each HeNB's state in this directory (one file per HeNB, written before each
+        /// POST that acknowledges a change): after a crash, the same command line resumes
+        /// them, and nothing they acknowledged is lost or done twice.
+        #[arg(long)]
+        state_dir: Option<String>,
     },
     /// A HeMS, its file server and N simulated HeNBs on loopback HTTP: registration and
     /// the three TS 32.593 configuration-management flows, each message as it crosses the
@@ -445,6 +450,7 @@ fn run(cli: Cli) -> Result<(), String> {
             stats,
             shared_cr_port,
             session_timeout,
+            state_dir,
         } => {
             if !(session_timeout.is_finite() && session_timeout > 0.0) {
                 return Err("--session-timeout must be a number of seconds above 0".into());
@@ -471,6 +477,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 show_stats: stats,
                 shared_cr_port,
                 session_timeout: std::time::Duration::from_secs_f64(session_timeout),
+                state_dir: state_dir.map(std::path::PathBuf::from),
             }))
         }
         Command::Demo { henbs, quiet, html } => {

@@ -633,6 +633,8 @@ pub struct HenbOptions {
     pub shared_cr_port: bool,
     /// How long a session waits for the HeMS.
     pub session_timeout: Duration,
+    /// Where each HeNB keeps its state (`SERIAL.json`), if anywhere.
+    pub state_dir: Option<std::path::PathBuf>,
 }
 
 /// One entry of a `--data-model` file: a new value for a parameter of the femtocell model,
@@ -707,6 +709,17 @@ fn apply_data_model(
     Ok(())
 }
 
+/// A HeNB's state as `--state-dir` keeps it (None: not there yet).
+fn read_state(path: &std::path::Path) -> Result<Option<femtocwmp::henb::AgentSnapshot>, String> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| format!("{}: unreadable state: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
+}
+
 /// Runs simulated HeNBs against the HeMS until `duration`.
 pub async fn henb(options: HenbOptions) -> Result<(), String> {
     let HenbOptions {
@@ -725,7 +738,11 @@ pub async fn henb(options: HenbOptions) -> Result<(), String> {
         show_stats,
         shared_cr_port,
         session_timeout,
+        state_dir,
     } = options;
+    if let Some(dir) = &state_dir {
+        std::fs::create_dir_all(dir).map_err(|e| format!("--state-dir {}: {e}", dir.display()))?;
+    }
     let overrides = match &data_model {
         Some(path) => read_data_model(path)?,
         None => Vec::new(),
@@ -811,6 +828,7 @@ pub async fn henb(options: HenbOptions) -> Result<(), String> {
             senders_tx.clone(),
         );
         let (username, password) = (username.map(str::to_owned), password.map(str::to_owned));
+        let state_dir = state_dir.clone();
         tokio::spawn(async move {
             tokio::time::sleep(boot).await;
             let (tx, rx) = mpsc::unbounded_channel();
@@ -846,8 +864,12 @@ pub async fn henb(options: HenbOptions) -> Result<(), String> {
                     ..CpeConfig::default()
                 },
                 rng_seed: i as u64,
+                persist_state: state_dir.is_some(),
                 ..AgentConfig::default()
             };
+            let state = state_dir
+                .as_ref()
+                .map(|d| d.join(format!("{}.json", info.device_id.serial_number)));
             let mut model = femtocell_model(&info);
             let _ = apply_data_model(&mut model, &overrides, "");
             if let Some(u) = &username {
@@ -856,9 +878,26 @@ pub async fn henb(options: HenbOptions) -> Result<(), String> {
             if let Some(p) = &password {
                 model.set_internal("Device.ManagementServer.Password", p);
             }
-            let agent = Agent::new(config, model, now(start));
+            let agent = match state.as_deref().map(read_state) {
+                // resumed from its last state, as after a power cut: "1 BOOT", and its
+                // Connection Request URL is this run's
+                Some(Ok(Some(snapshot))) => {
+                    let mut agent = Agent::restore(snapshot, true, now(start));
+                    agent.parameter_changed_internally(
+                        "Device.ManagementServer.ConnectionRequestURL",
+                        &info.connection_request_url,
+                        now(start),
+                    );
+                    agent
+                }
+                Some(Err(e)) => {
+                    tracing::warn!("HeNB {prefix}{i}: {e}; starting afresh");
+                    Agent::new(config, model, now(start))
+                }
+                _ => Agent::new(config, model, now(start)),
+            };
             let _ = senders_tx.send(tx); // kept by the main task: dropping them stops the HeNBs
-            run_henb(agent, dialer, rx, start, Some(stats)).await;
+            run_henb(agent, dialer, rx, start, Some(stats), state).await;
         });
     }
     drop(senders_tx);

@@ -577,3 +577,83 @@ fn api_submissions_count_against_the_device_limit() {
     let _ = hems.wait();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_henb_killed_with_transfer_completes_pending_delivers_each_once_after_a_restart() {
+    let dir = workdir("henb-state");
+    let count = 5;
+    // a slow file server that counts what it serves: each fetch takes 2 s
+    let addr = free_addr();
+    let port = addr.rsplit(':').next().unwrap().to_owned();
+    let served = dir.join("served.log");
+    let mut files = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import http.server, sys, time\n\
+             class H(http.server.SimpleHTTPRequestHandler):\n\
+             \x20   def do_GET(self):\n\
+             \x20       time.sleep(2)\n\
+             \x20       open(sys.argv[2], 'a').write(self.path + '\\n')\n\
+             \x20       super().do_GET()\n\
+             \x20   def log_message(self, *a): pass\n\
+             http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), H).serve_forever()\n",
+        )
+        .args([&port, served.to_str().unwrap()])
+        .current_dir(dir.join("files"))
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while std::net::TcpStream::connect(&addr).is_err() {
+        assert!(Instant::now() < deadline, "the file server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let script = script(&dir, &format!("http://{addr}"), "P", count);
+    let hems_addr = free_addr();
+    let url = format!("http://{hems_addr}/cwmp");
+    let args = hems_args(&dir, &hems_addr, &script, "40");
+    let henb_args = |seconds: &str| {
+        let mut c = Command::new(BIN);
+        c.args(["henb", "--hems", &url, "--serial-prefix", "P"])
+            .args(["--count", &count.to_string(), "--shared-cr-port"])
+            .args(["--data-model", dir.join("model.json").to_str().unwrap()])
+            .args(["--state-dir", dir.join("henb-state").to_str().unwrap()])
+            .args(["--duration", seconds])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        c
+    };
+    let mut hems = start_hems(&args);
+    let mut henb = henb_args("30").spawn().unwrap();
+    // the Downloads go out and are accepted; the HeMS dies before any TransferComplete (the
+    // fetches take 2 s), then the HeNBs fetch, apply, and cannot report; then they die too
+    std::thread::sleep(Duration::from_millis(1_200));
+    hems.kill().unwrap();
+    hems.wait().unwrap();
+    std::thread::sleep(Duration::from_millis(2_800));
+    henb.kill().unwrap();
+    henb.wait().unwrap();
+    let fetched_before = std::fs::read_to_string(&served).unwrap_or_default().lines().count();
+    // both come back with the same command lines
+    let mut hems = start_hems(&args);
+    let mut henb = henb_args("30").spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline && finished(&events(&dir)).len() < 2 * count {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    for child in [&mut henb, &mut hems, &mut files] {
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    let done = finished(&events(&dir));
+    let fetched = std::fs::read_to_string(&served).unwrap_or_default().lines().count();
+    eprintln!(
+        "fetched {fetched_before} before the kills, {fetched} in all; finished: {done:?}"
+    );
+    assert_eq!(done.len(), 2 * count, "{done:?}");
+    for (key, outcomes) in &done {
+        assert_eq!(outcomes, &["Success"], "{key:?}: once, well");
+    }
+    assert_eq!(fetched_before, count, "each HeNB fetched its file before the kills");
+    assert_eq!(fetched, count, "and none fetched it again after the restart");
+    let _ = std::fs::remove_dir_all(&dir);
+}
