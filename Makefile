@@ -21,7 +21,8 @@ PREFIX ?= /usr/local
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)
 
 .PHONY: demo test bench fuzz header c-lib python-ext install curl-dev test-example-c \
-	test-install test-rust test-python test-c test-header test-schema test-readme lint-python tools venv
+	test-install test-rust test-python test-c test-header test-schema test-readme lint-python tools venv \
+	chaos
 
 demo:
 	$(CARGO) run -q --release -p femtocwmp-cli -- demo
@@ -45,6 +46,12 @@ test-rust:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy -q --workspace --all-targets -- -D warnings
 	$(CARGO) test -q --workspace
+	$(MAKE) --no-print-directory chaos
+
+# The exactly-once chaos run: 50 HeNBs (--state-dir), the HeMS (--store) killed 3 times and
+# the henb process twice at seeded moments (FEMTOCWMP_CHAOS_SEED to replay); prints its counts.
+chaos:
+	$(CARGO) test -q -p femtocwmp-cli --test exactly_once chaos -- --ignored --nocapture
 
 test-header: tools
 	$(CBINDGEN) --quiet --config bindings-c/cbindgen.toml --crate femtocwmp-c \

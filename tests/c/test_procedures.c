@@ -449,6 +449,37 @@ int main(void) {
     value_is(from_json, "Device.DeviceInfo.SerialNumber", "C1");
     femtocwmp_agent_free(from_json);
 
+    /* snapshot before send: a persisting agent hands out its state before its first POST,
+     * and what it handed out is what a restart reads */
+    snprintf(config, sizeof config, "{\"device_id\":%s,\"persist_state\":true}", DEVICE);
+    femtocwmp_agent *persisting = NULL;
+    CHECK(femtocwmp_agent_new(S(config), S(femtocell), 0, &persisting) == FEMTOCWMP_RESULT_OK);
+    static uint8_t flash[65536];
+    size_t flash_len = 0;
+    int persisted_first = 0;
+    for (;;) {
+        femtocwmp_output o;
+        CHECK(femtocwmp_agent_poll_output(persisting, &o) == FEMTOCWMP_RESULT_OK);
+        if (o.kind == FEMTOCWMP_OUTPUT_KIND_EVENT && o.event_kind == FEMTOCWMP_EVENT_KIND_PERSIST_STATE) {
+            CHECK(femtocwmp_event_record(o.event, flash, sizeof flash, &flash_len) == FEMTOCWMP_RESULT_OK);
+            continue;
+        }
+        if (o.kind == FEMTOCWMP_OUTPUT_KIND_TRANSMIT) {
+            persisted_first = flash_len > 0;
+            break;
+        }
+        if (o.kind != FEMTOCWMP_OUTPUT_KIND_EVENT) break;
+    }
+    CHECK(persisted_first);
+    femtocwmp_agent_free(persisting);
+    femtocwmp_agent *resumed = NULL;
+    CHECK(femtocwmp_agent_restore(flash, flash_len, true, 5, &resumed) == FEMTOCWMP_RESULT_OK);
+    size_t post_len = 0;
+    unsigned char *post = next_post(resumed, &post_len);
+    CHECK(post != NULL && strstr((const char *)post, "0 BOOTSTRAP") != NULL);
+    free(post);
+    femtocwmp_agent_free(resumed);
+
     /* typed constructor errors */
     femtocwmp_agent *bad = NULL;
     femtocwmp_femtocell nameless = cell;
